@@ -1,0 +1,1 @@
+"""Database to labels, trends and reports."""

@@ -1,0 +1,1 @@
+"""Network to database: arXiv harvest, code links, repository fetching."""

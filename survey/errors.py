@@ -1,0 +1,56 @@
+"""The one exception tree of `survey`.
+
+    SurveyError                  anything the CLI turns into one line and an exit code
+    ├── ConfigError              bad settings or environment (exit 2)
+    ├── InputError               bad command-line input: dates, categories, paths (exit 2)
+    ├── StoreError               the database cannot be opened or is from a newer version (exit 3)
+    ├── ServiceError             a remote service failed after all retries (exit 4)
+    │   └── RateLimitError       a rate limit that cannot be waited out within bounds
+    └── LockedError              another run holds the lock (exit 75, EX_TEMPFAIL)
+
+Lower-level exceptions are wrapped with ``raise ... from exc`` so the cause stays visible in
+debug logs while the user sees one line. Messages never contain secrets.
+"""
+
+from __future__ import annotations
+
+
+class SurveyError(Exception):
+    """Base class: ``str(err)`` is the one-line message shown to the user."""
+
+    exit_code = 1
+
+
+class ConfigError(SurveyError):
+    exit_code = 2
+
+
+class InputError(SurveyError):
+    exit_code = 2
+
+
+class StoreError(SurveyError):
+    exit_code = 3
+
+
+class ServiceError(SurveyError):
+    """A remote service failed; carries what a user needs to judge it."""
+
+    exit_code = 4
+
+    def __init__(
+        self, message: str, *, url: str | None = None, status: int | None = None,
+        attempt: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+        self.attempt = attempt
+
+
+class RateLimitError(ServiceError):
+    pass
+
+
+class LockedError(SurveyError):
+    exit_code = 75

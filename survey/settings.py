@@ -1,0 +1,109 @@
+"""One settings object for the whole tool.
+
+Layering is defaults < environment (the variables of DESIGN.md) < command-line options, so a
+scheduled job can be configured by its environment and a person can still override one value
+on the command line. Every component receives a ``Settings`` instead of reading globals.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from survey.errors import ConfigError
+
+DEFAULT_CATEGORIES: tuple[str, ...] = ("cs.LG", "cs.CV", "cs.CL", "cs.AI", "cs.NE", "stat.ML")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All tunables. ``github_token`` is excluded from ``repr`` so it never lands in a log."""
+
+    db: Path = Path("data/survey.db")
+    reports_dir: Path = Path("reports")
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    # arXiv's terms of use: at most one request every 3 seconds.
+    arxiv_delay: float = 3.0
+    arxiv_page_size: int = 2000
+    arxiv_timeout: float = 60.0
+    arxiv_retries: int = 5
+    # A window whose total exceeds this is split in two.
+    arxiv_window_max: int = 4000
+    # Windows that ended less than this many days ago are re-harvested: new papers still arrive.
+    arxiv_recent_days: int = 28
+    categories: tuple[str, ...] = DEFAULT_CATEGORIES
+    github_api_url: str = "https://api.github.com"
+    github_raw_url: str = "https://raw.githubusercontent.com"
+    github_token: str | None = field(default=None, repr=False)
+    gitlab_api_url: str = "https://gitlab.com/api/v4"
+    http_timeout: float = 30.0
+    http_retries: int = 5
+    # Caps on what is downloaded per repository (issue 3).
+    max_python_files: int = 40
+    max_notebooks: int = 10
+    max_file_bytes: int = 300_000
+    max_repo_bytes: int = 5_000_000
+    raw_workers: int = 4
+    # Upper bound on one backoff sleep, so a hostile Retry-After cannot park the crawl for days.
+    max_backoff: float = 3600.0
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (options applied over environment)."""
+        return dataclasses.replace(self, **changes)
+
+
+# environment variable -> (field name, parser)
+_ENV: dict[str, tuple[str, Any]] = {
+    "SURVEY_DB": ("db", Path),
+    "SURVEY_REPORTS_DIR": ("reports_dir", Path),
+    "SURVEY_ARXIV_API_URL": ("arxiv_api_url", str),
+    "SURVEY_ARXIV_DELAY": ("arxiv_delay", float),
+    "SURVEY_ARXIV_PAGE_SIZE": ("arxiv_page_size", int),
+    "SURVEY_ARXIV_TIMEOUT": ("arxiv_timeout", float),
+    "SURVEY_CATEGORIES": ("categories", lambda v: parse_categories(v)),
+    "GITHUB_API_URL": ("github_api_url", str),
+    "SURVEY_GITHUB_RAW_URL": ("github_raw_url", str),
+    "GITHUB_TOKEN": ("github_token", lambda v: v or None),
+    "SURVEY_GITLAB_API_URL": ("gitlab_api_url", str),
+    "SURVEY_HTTP_TIMEOUT": ("http_timeout", float),
+}
+
+
+def parse_categories(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Parse ``cs.LG,cs.CV`` (commas or spaces) into a tuple; validation is the harvester's."""
+    if isinstance(value, str):
+        parts = value.replace(",", " ").split()
+    else:
+        parts = [p for v in value for p in v.replace(",", " ").split()]
+    if not parts:
+        raise ConfigError("no categories given")
+    return tuple(dict.fromkeys(parts))
+
+
+def load_settings(
+    options: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Build settings: defaults, then environment variables, then non-None ``options``."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for var, (name, parse) in _ENV.items():
+        raw = env.get(var)
+        if raw is None or raw == "":
+            continue
+        try:
+            values[name] = parse(raw)
+        except (ValueError, ConfigError) as exc:
+            # Never echo GITHUB_TOKEN's value; the others are harmless to show.
+            shown = "<hidden>" if var == "GITHUB_TOKEN" else repr(raw)
+            raise ConfigError(f"invalid {var}={shown}: {exc}") from exc
+    for name, value in (options or {}).items():
+        if value is not None:
+            values[name] = value
+    settings = Settings(**values)
+    if settings.arxiv_delay < 0:
+        raise ConfigError("SURVEY_ARXIV_DELAY must be >= 0")
+    return settings
