@@ -50,6 +50,12 @@ class Settings:
     raw_workers: int = 4
     # Upper bound on one backoff sleep, so a hostile Retry-After cannot park the crawl for days.
     max_backoff: float = 3600.0
+    # Fetch stage (issue 3): base of the exponential backoff on 5xx and connection errors; the
+    # wait GitHub asks for after a secondary limit without retry-after ("at least a minute");
+    # requests allowed for walking a truncated tree level by level.
+    http_backoff: float = 1.0
+    github_secondary_wait: float = 60.0
+    max_tree_requests: int = 50
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (options applied over environment)."""
