@@ -57,6 +57,17 @@ class Settings:
     github_secondary_wait: float = 60.0
     max_tree_requests: int = 50
 
+    # Report (issue 5): claim thresholds, documented in the page. C1 needs PyTorch's share above
+    # claim_majority; C2 needs PyTorch+TensorFlow above claim_two_frameworks among deep-learning
+    # code; C3 calls a framework dead or dying below claim_dying_share (or falling); a window
+    # with fewer than claim_min_papers papers with classified code gives "not enough data".
+    claim_majority: float = 0.67
+    claim_two_frameworks: float = 0.90
+    claim_dying_share: float = 0.02
+    claim_min_papers: int = 100
+    report_months: int = 12
+    report_bootstrap: int = 200
+
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (options applied over environment)."""
         return dataclasses.replace(self, **changes)
@@ -76,6 +87,12 @@ _ENV: dict[str, tuple[str, Any]] = {
     "GITHUB_TOKEN": ("github_token", lambda v: v or None),
     "SURVEY_GITLAB_API_URL": ("gitlab_api_url", str),
     "SURVEY_HTTP_TIMEOUT": ("http_timeout", float),
+    "SURVEY_CLAIM_MAJORITY": ("claim_majority", float),
+    "SURVEY_CLAIM_TWO_FRAMEWORKS": ("claim_two_frameworks", float),
+    "SURVEY_CLAIM_DYING_SHARE": ("claim_dying_share", float),
+    "SURVEY_CLAIM_MIN_PAPERS": ("claim_min_papers", int),
+    "SURVEY_REPORT_MONTHS": ("report_months", int),
+    "SURVEY_REPORT_BOOTSTRAP": ("report_bootstrap", int),
 }
 
 
