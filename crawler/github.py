@@ -1,0 +1,281 @@
+"""GitHub REST client for the fetch stage: metadata, head commit, tree, raw file bytes.
+
+Endpoints (DESIGN.md): ``GET /repos/{o}/{r}`` (a 301 leads to ``/repositories/{id}``),
+``GET /repos/{o}/{r}/commits/{branch}`` (the head sha, ``application/vnd.github.sha``: a 40-byte
+answer), ``GET /repos/{o}/{r}/git/trees/{sha}?recursive=1`` and the raw host at the head sha.
+Outcomes a caller stores rather than crashes on: 404 missing, 451 or a 403 carrying ``block``
+blocked, 409 empty. The token goes only into the ``Authorization`` header of this client's
+sessions; messages are passed through :func:`crawler.http.redact` as a second line of defence.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from crawler.http import RequestStats
+from crawler.repo_host import (
+    Downloaded,
+    Lookup,
+    PoliteClient,
+    RepoMeta,
+    Tree,
+    iso,
+    json_body,
+)
+from crawler.selection import Selected, TreeEntry, is_vendored
+from survey.errors import ServiceError
+from survey.settings import Settings
+
+# GitHub's own rules for names: owners are alphanumerics and single hyphens, names add . and _.
+_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+_MOVED = re.compile(r"/repositories/(\d+)/?$")
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+
+
+def valid_name(owner: str, name: str) -> bool:
+    """Whether ``owner/name`` can be a GitHub repository (we never put anything else in a URL)."""
+    return bool(_OWNER.match(owner)) and bool(_NAME.match(name)) and name not in (".", "..")
+
+
+class GitHubClient(PoliteClient):
+    """One client per run; ``counts`` holds charged requests, 304s, raw downloads and bytes."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        stats: RequestStats,
+        *,
+        sleep: Callable[[float], None] | None = None,
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
+        extra: dict[str, Any] = {}
+        if sleep is not None:
+            extra["sleep"] = sleep
+        super().__init__(settings, stats, service="github", token=settings.github_token,
+                         notify=notify, **extra)
+        self.api = settings.github_api_url.rstrip("/")
+        self.session.headers["Accept"] = "application/vnd.github+json"
+        self.session.headers["X-GitHub-Api-Version"] = "2022-11-28"
+        if settings.github_token:
+            self.session.headers["Authorization"] = f"Bearer {settings.github_token}"
+        self.raw = PoliteClient(settings, stats, service="github-raw",
+                                token=settings.github_token, pool_size=settings.raw_workers,
+                                notify=notify, **extra)
+        self.raw_base = settings.github_raw_url.rstrip("/")
+        if settings.github_token:
+            self.raw.session.headers["Authorization"] = f"Bearer {settings.github_token}"
+
+    def close(self) -> None:
+        super().close()
+        self.raw.close()
+
+    # -- metadata --------------------------------------------------------------------------
+
+    def lookup(self, path: str, etag: str | None = None) -> Lookup:
+        """Metadata of ``owner/name``, following renames; ``not_modified`` when ETag matches."""
+        owner, _, name = path.partition("/")
+        if not valid_name(owner, name):
+            return Lookup("missing", detail="not a valid GitHub repository name")
+        url = f"{self.api}/repos/{quote(owner)}/{quote(name)}"
+        for _hop in range(4):
+            headers = {"If-None-Match": etag} if etag else None
+            resp = self.get(url, headers=headers)
+            status = resp.status_code
+            if status == 304:
+                return Lookup("not_modified")
+            if status in (301, 302, 307, 308):
+                url = self._follow(resp, url)
+                continue
+            if status == 404:
+                return Lookup("missing", detail="HTTP 404")
+            if status == 451:
+                return Lookup("blocked", detail="HTTP 451 repository access blocked")
+            if status == 403:
+                body = _json(resp)
+                if isinstance(body, dict) and body.get("block"):
+                    block = body["block"]
+                    reason = block.get("reason") if isinstance(block, dict) else None
+                    return Lookup("blocked", detail=f"HTTP 403 blocked ({reason or 'no reason'})")
+                raise ServiceError(f"github: HTTP 403 for {url}", url=url, status=403)
+            if status != 200:
+                raise ServiceError(f"github: HTTP {status} for {url}", url=url, status=status)
+            return Lookup("ok", meta=self._meta(json_body(resp, url), resp.headers.get("ETag")))
+        raise ServiceError(f"github: too many redirects for {path}", url=url)
+
+    def _follow(self, resp: Any, url: str) -> str:
+        """The next URL of a rename redirect, rebuilt on our API base (never another host)."""
+        location = resp.headers.get("Location", "")
+        body = _json(resp)
+        if not location and isinstance(body, dict):
+            location = str(body.get("url", ""))
+        path = urlsplit(location).path
+        match = _MOVED.search(path)
+        if match:
+            return f"{self.api}/repositories/{match[1]}"
+        parts = [p for p in path.split("/") if p]
+        if len(parts) >= 3 and parts[-3] == "repos" and valid_name(parts[-2], parts[-1]):
+            return f"{self.api}/repos/{quote(parts[-2])}/{quote(parts[-1])}"
+        raise ServiceError(f"github: redirect without a repository location from {url}", url=url,
+                           status=resp.status_code)
+
+    @staticmethod
+    def _meta(body: Any, etag: str | None) -> RepoMeta:
+        if not isinstance(body, dict) or "id" not in body or "full_name" not in body:
+            raise ServiceError("github: repository answer without id or full_name")
+        owner, _, name = str(body["full_name"]).partition("/")
+        if not valid_name(owner, name):
+            raise ServiceError("github: repository answer with an invalid full_name")
+        size = body.get("size")
+        return RepoMeta(
+            remote_id=str(body["id"]),
+            full_name=f"{owner}/{name}",
+            default_branch=_str(body.get("default_branch")),
+            created_at=iso(body.get("created_at")),
+            pushed_at=iso(body.get("pushed_at")),
+            stars=_int(body.get("stargazers_count")),
+            fork=_bool(body.get("fork")),
+            archived=_bool(body.get("archived")),
+            language=_str(body.get("language")),
+            size_kb=_int(size),
+            etag=etag,
+            empty=size == 0,
+        )
+
+    # -- head commit and tree ----------------------------------------------------------------
+
+    def _repo_url(self, meta: RepoMeta) -> str:
+        owner, _, name = meta.full_name.partition("/")
+        return f"{self.api}/repos/{quote(owner)}/{quote(name)}"
+
+    def head(self, meta: RepoMeta) -> str | None:
+        """The default branch's head commit sha, or None for an empty repository."""
+        if not meta.default_branch:
+            return None
+        url = f"{self._repo_url(meta)}/commits/{quote(meta.default_branch, safe='')}"
+        resp = self.get(url, headers={"Accept": "application/vnd.github.sha"})
+        if resp.status_code in (404, 409, 422):
+            return None
+        if resp.status_code != 200:
+            raise ServiceError(f"github: HTTP {resp.status_code} for {url}", url=url,
+                               status=resp.status_code)
+        sha = resp.text.strip()
+        if not _SHA.match(sha):
+            body = _json(resp)
+            sha = str(body.get("sha", "")) if isinstance(body, dict) else ""
+        if not _SHA.match(sha):
+            raise ServiceError(f"github: no commit sha in the answer of {url}", url=url)
+        return sha
+
+    def tree(self, meta: RepoMeta, sha: str) -> Tree | None:
+        """The whole tree at ``sha``; when GitHub truncates it, walk level by level within caps.
+
+        None means the repository is empty (409).
+        """
+        url = f"{self._repo_url(meta)}/git/trees/{sha}"
+        resp = self.get(url, params={"recursive": "1"})
+        if resp.status_code == 409:
+            return None
+        body = self._tree_body(resp, url)
+        entries = {e.path: e for e in _entries(body, "")}
+        if not body.get("truncated"):
+            return Tree(list(entries.values()))
+        walked = self._walk(meta, str(body.get("sha") or sha), entries)
+        return Tree(list(walked.values()), truncated=True)
+
+    def _walk(self, meta: RepoMeta, root: str, known: dict[str, TreeEntry]
+              ) -> dict[str, TreeEntry]:
+        """Breadth first from the root, non-vendored first, within ``max_tree_requests``."""
+        entries = dict(known)
+        queue: list[tuple[int, int, str, str]] = [(0, 0, "", root)]
+        budget = self.settings.max_tree_requests
+        while queue and budget > 0:
+            _v, _depth, prefix, tree_sha = heapq.heappop(queue)
+            url = f"{self._repo_url(meta)}/git/trees/{tree_sha}"
+            budget -= 1
+            body = self._tree_body(self.get(url), url)
+            for entry in _entries(body, prefix):
+                entries[entry.path] = entry
+                if entry.type == "tree" and entry.sha:
+                    depth = entry.path.count("/") + 1
+                    heapq.heappush(queue, (int(is_vendored(entry.path + "/x")), depth,
+                                           entry.path, entry.sha))
+        return entries
+
+    @staticmethod
+    def _tree_body(resp: Any, url: str) -> dict[str, Any]:
+        if resp.status_code != 200:
+            raise ServiceError(f"github: HTTP {resp.status_code} for {url}", url=url,
+                               status=resp.status_code)
+        body = json_body(resp, url)
+        if not isinstance(body, dict) or not isinstance(body.get("tree"), list):
+            raise ServiceError(f"github: tree answer without a tree list from {url}", url=url)
+        return body
+
+    # -- raw bytes ---------------------------------------------------------------------------
+
+    def download(self, meta: RepoMeta, sha: str, files: list[Selected]) -> Downloaded:
+        """Selected files' bytes from the raw host at commit ``sha``, in a bounded pool."""
+        owner, _, name = meta.full_name.partition("/")
+        base = f"{self.raw_base}/{quote(owner)}/{quote(name)}/{sha}/"
+
+        def fetch_one(sel: Selected) -> bytes | None:
+            url = base + quote(sel.path, safe="/")
+            resp = self.raw.get(url, stream=True, kind="raw")
+            if resp.status_code == 200:
+                return self.raw.read_capped(resp, url)
+            resp.close()
+            if resp.status_code in (404, 410):
+                return None
+            raise ServiceError(f"github-raw: HTTP {resp.status_code} for {url}", url=url,
+                               status=resp.status_code)
+
+        result = self.raw.download_many(files, fetch_one, workers=self.settings.raw_workers)
+        return result
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """Charged, 304 and raw counts of both sessions, plus downloaded bytes."""
+        return {
+            "charged": self.counts["charged"],
+            "not_modified": self.counts["not_modified"],
+            "raw": self.raw.counts["raw"],
+            "bytes": self.raw.counts["bytes"],
+        }
+
+
+def _entries(body: dict[str, Any], prefix: str) -> list[TreeEntry]:
+    out = []
+    for item in body.get("tree", []):
+        if not isinstance(item, dict) or not isinstance(item.get("path"), str):
+            continue
+        kind = item.get("type")
+        if kind not in ("blob", "tree", "commit"):
+            continue
+        path = f"{prefix}/{item['path']}" if prefix else item["path"]
+        out.append(TreeEntry(path, kind, _str(item.get("sha")),
+                             _int(item.get("size")) if kind == "blob" else None))
+    return out
+
+
+def _json(resp: Any) -> Any:
+    try:
+        return resp.json()
+    except ValueError:
+        return None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None

@@ -1,0 +1,533 @@
+"""A local server that answers like GitHub's REST API and its raw host, faults included.
+
+It serves an in-memory model of repositories that tests mutate between calls (push commits,
+rename, delete, block), with the shapes and headers the real service documents (API_NOTES.md):
+``x-ratelimit-*`` on every API answer, weak ETags and 304s to ``If-None-Match``, 301 to
+``/repositories/{id}`` after a rename, 404 / 451 / 403-with-``block`` / 409, trees truncated on
+demand. Faults are injected per path pattern (status, headers, body, delay, number of times).
+
+Counters are kept SERVER-SIDE, so a test checks what really reached the wire: ``charged``
+(API answers that cost rate limit), ``not_modified`` (304s, free with a token), ``raw``
+(downloads from the raw host), ``rate_limited`` and ``api`` (all API answers).
+
+Use::
+
+    with GitHubServer() as gh:
+        gh.model.add_repo("Acme/Net", {"train.py": b"import torch\\n"})
+        settings = Settings(github_api_url=gh.api_url, github_raw_url=gh.raw_url)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+def blob_sha(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.sha1(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class Repo:
+    """One repository of the model: the current files, the commit history, the metadata."""
+
+    id: int
+    full_name: str
+    default_branch: str = "main"
+    created_at: str = "2019-03-01T10:00:00Z"
+    pushed_at: str = "2019-03-02T10:00:00Z"
+    stars: int = 0
+    fork: bool = False
+    archived: bool = False
+    language: str | None = "Python"
+    blocked: str | None = None  # "dmca" -> 451, "tos" -> 403 with a block object
+    truncated: bool = False  # recursive tree answers come back truncated
+    truncate_at: int = 3
+    commits: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    head: str | None = None
+    submodules: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        return dict(self.commits[self.head]) if self.head else {}
+
+    @property
+    def size_kb(self) -> int:
+        if not self.head:
+            return 0
+        return max(1, sum(len(v) for v in self.commits[self.head].values()) // 1024)
+
+
+class GitHubModel:
+    """The repositories the server knows, by id, current name and old names."""
+
+    def __init__(self) -> None:
+        self.repos: dict[int, Repo] = {}
+        self.names: dict[str, int] = {}
+        self.old_names: dict[str, int] = {}
+        self._next_id = 1000
+        self._clock = 0
+        self.lock = threading.RLock()
+
+    def add_repo(self, full_name: str, files: dict[str, bytes] | None = None,
+                 **meta: Any) -> Repo:
+        with self.lock:
+            self._next_id += 1
+            repo = Repo(id=self._next_id, full_name=full_name, **meta)
+            self.repos[repo.id] = repo
+            self.names[full_name.lower()] = repo.id
+            if files:
+                self._commit(repo, dict(files))
+            return repo
+
+    def get(self, full_name: str) -> Repo:
+        return self.repos[self.names[full_name.lower()]]
+
+    def _commit(self, repo: Repo, snapshot: dict[str, bytes]) -> str:
+        self._clock += 1
+        sha = _digest("commit", repo.id, self._clock, sorted(
+            (p, blob_sha(b)) for p, b in snapshot.items()))
+        repo.commits[sha] = snapshot
+        repo.head = sha
+        return sha
+
+    def push(self, full_name: str, changes: dict[str, bytes | None],
+             pushed_at: str | None = None) -> str:
+        """A new commit on the default branch: bytes add or change a file, None deletes it."""
+        with self.lock:
+            repo = self.get(full_name)
+            snapshot = repo.files
+            for path, data in changes.items():
+                if data is None:
+                    snapshot.pop(path, None)
+                else:
+                    snapshot[path] = data
+            repo.pushed_at = pushed_at or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            return self._commit(repo, snapshot)
+
+    def rename(self, old: str, new: str) -> None:
+        """Rename or transfer: the old name answers 301 to ``/repositories/{id}``."""
+        with self.lock:
+            repo = self.get(old)
+            del self.names[old.lower()]
+            self.old_names[old.lower()] = repo.id
+            repo.full_name = new
+            self.names[new.lower()] = repo.id
+            self.old_names.pop(new.lower(), None)
+
+    def delete(self, full_name: str) -> None:
+        with self.lock:
+            repo = self.get(full_name)
+            del self.names[full_name.lower()]
+            del self.repos[repo.id]
+
+    def resolve(self, owner: str, name: str) -> tuple[str, Repo | None]:
+        """('ok', repo), ('moved', repo) or ('missing', None)."""
+        key = f"{owner}/{name}".lower()
+        with self.lock:
+            if key in self.names:
+                return "ok", self.repos[self.names[key]]
+            if key in self.old_names and self.old_names[key] in self.repos:
+                return "moved", self.repos[self.old_names[key]]
+        return "missing", None
+
+
+@dataclass
+class Fault:
+    """Answer requests whose path matches ``pattern`` (a regex) with ``status`` (None: answer
+    normally) after ``delay`` seconds, ``times`` times. ``kind`` is api, raw or any."""
+
+    pattern: str
+    status: int | None = None
+    times: int = 1
+    delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    kind: str = "any"
+    hits: int = 0
+
+
+@dataclass
+class Seen:
+    kind: str
+    path: str
+    status: int
+    authorization: str | None
+    if_none_match: str | None
+
+
+class _Answer(Exception):
+    def __init__(self, status: int, body: Any = None, headers: dict[str, str] | None = None):
+        super().__init__(status)
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+class GitHubServer:
+    """The threaded HTTP server; ``api_url`` and ``raw_url`` are what Settings need."""
+
+    def __init__(self, *, token: str | None = None, limit: int = 5000) -> None:
+        self.model = GitHubModel()
+        self.token = token  # when set, any other Authorization is answered 401
+        self.limit = limit
+        self.remaining = limit
+        self.reset = time.time() + 3600
+        self.counts: Counter[str] = Counter()
+        self.seen: list[Seen] = []
+        self.faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> GitHubServer:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                server._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> GitHubServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + "/api"
+
+    @property
+    def raw_url(self) -> str:
+        return self.base_url + "/raw"
+
+    # -- test controls ------------------------------------------------------------------------
+
+    def add_fault(self, pattern: str, status: int | None = None, **kw: Any) -> Fault:
+        fault = Fault(pattern, status, **kw)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def exhaust_rate_limit(self, reset_in: float = 2.0) -> None:
+        """Spend the budget: API answers are 403 rate limited until ``reset_in`` seconds pass."""
+        with self._lock:
+            self.remaining = 0
+            self.reset = time.time() + reset_in
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self.counts.clear()
+            self.seen.clear()
+
+    # -- request handling ---------------------------------------------------------------------
+
+    def _take_fault(self, kind: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.times > 0 and fault.kind in ("any", kind) and re.search(
+                        fault.pattern, path):
+                    fault.times -= 1
+                    fault.hits += 1
+                    return fault
+        return None
+
+    def _handle(self, req: BaseHTTPRequestHandler) -> None:
+        split = urlsplit(req.path)
+        kind = "raw" if split.path.startswith("/raw/") else "api"
+        auth = req.headers.get("Authorization")
+        inm = req.headers.get("If-None-Match")
+        status, body, headers = 500, b"", {}
+        try:
+            fault = self._take_fault(kind, req.path)
+            if fault is not None and fault.delay:
+                time.sleep(fault.delay)
+            if fault is not None and fault.status is not None:
+                with self._lock:
+                    self.counts["faults"] += 1
+                raise _Answer(fault.status, fault.body, dict(fault.headers))
+            if kind == "raw":
+                body, headers = self._raw(split.path[len("/raw/"):])
+                status = 200
+            else:
+                status, body, headers = self._api(req, split.path[len("/api"):],
+                                                  parse_qs(split.query), auth, inm)
+        except _Answer as answer:
+            status, headers = answer.status, answer.headers
+            body = answer.body
+        if kind == "api":
+            headers = {**self._budget_headers(), **headers}
+        if isinstance(body, dict | list):
+            body = json.dumps(body).encode()
+            headers.setdefault("Content-Type", "application/json; charset=utf-8")
+        elif isinstance(body, str):
+            body = body.encode()
+            headers.setdefault("Content-Type", "text/plain; charset=utf-8")
+        elif body is None:
+            body = b""
+        with self._lock:
+            self.counts[kind] += 1
+            if kind == "raw" and status == 200:
+                self.counts["raw_bytes"] += len(body)
+            self.seen.append(Seen(kind, req.path, status, auth, inm))
+        try:
+            req.send_response(status)
+            for name, value in headers.items():
+                req.send_header(name, value)
+            req.send_header("Content-Length", str(len(body) if status != 304 else 0))
+            req.end_headers()
+            if status != 304:
+                req.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout): like a real server, carry on
+
+    def _budget_headers(self) -> dict[str, str]:
+        with self._lock:
+            return {
+                "x-ratelimit-limit": str(self.limit),
+                "x-ratelimit-remaining": str(max(self.remaining, 0)),
+                "x-ratelimit-used": str(self.limit - max(self.remaining, 0)),
+                "x-ratelimit-reset": str(int(self.reset)),
+                "x-ratelimit-resource": "core",
+            }
+
+    def _charge(self, not_modified: bool, authorized: bool) -> None:
+        with self._lock:
+            if not_modified:
+                self.counts["not_modified"] += 1
+                if authorized:
+                    return
+            self.counts["charged"] += 1
+            self.remaining -= 1
+
+    def _api(self, req: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]],
+             auth: str | None, inm: str | None) -> tuple[int, Any, dict[str, str]]:
+        if self.token is not None and auth is not None and auth != f"Bearer {self.token}":
+            raise _Answer(401, {"message": "Bad credentials",
+                                "documentation_url": "https://docs.github.com/rest"})
+        with self._lock:
+            if time.time() >= self.reset:
+                self.remaining = self.limit
+                self.reset = time.time() + 3600
+            spent = self.remaining <= 0
+            if spent:
+                self.counts["rate_limited"] += 1
+        if spent:
+            raise _Answer(403, {
+                "message": "API rate limit exceeded for 127.0.0.1.",
+                "documentation_url": "https://docs.github.com/rest/overview/rate-limits",
+            })
+        try:
+            status, body, headers = self._route(req, path, query)
+        except _Answer:
+            self._charge(False, auth is not None)  # 301, 404, 409, 451 cost a request too
+            raise
+        etag = headers.get("ETag")
+        if status == 200 and etag is not None and inm is not None and inm == etag:
+            self._charge(True, auth is not None)
+            return 304, None, {"ETag": etag}
+        self._charge(False, auth is not None)
+        return status, body, headers
+
+    def _route(self, req: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]]
+               ) -> tuple[int, Any, dict[str, str]]:
+        parts = [unquote(p) for p in path.split("/") if p]
+        if len(parts) >= 2 and parts[0] == "repositories" and parts[1].isdigit():
+            with self.model.lock:
+                repo = self.model.repos.get(int(parts[1]))
+            if repo is None:
+                raise _Answer(404, _not_found())
+            rest = parts[2:]
+        elif len(parts) >= 3 and parts[0] == "repos":
+            state, repo = self.model.resolve(parts[1], parts[2])
+            if state == "missing" or repo is None:
+                raise _Answer(404, _not_found())
+            if state == "moved":
+                location = f"{self.api_url}/repositories/{repo.id}"
+                if parts[3:]:
+                    location += "/" + "/".join(parts[3:])
+                raise _Answer(301, {"message": "Moved Permanently", "url": location,
+                                    "documentation_url": "https://docs.github.com/rest"},
+                              {"Location": location})
+            rest = parts[3:]
+        else:
+            raise _Answer(404, _not_found())
+        if repo.blocked:
+            block = {"reason": repo.blocked, "created_at": "2020-01-01T00:00:00Z",
+                     "html_url": f"https://github.com/github/dmca/blob/master/{repo.id}.md"}
+            raise _Answer(451 if repo.blocked == "dmca" else 403,
+                          {"message": "Repository access blocked", "block": block})
+        if not rest:
+            return self._repo_json(repo)
+        if rest[0] == "commits" and len(rest) >= 2:
+            return self._commit_json(req, repo, "/".join(rest[1:]))
+        if rest[:2] == ["git", "trees"] and len(rest) >= 3:
+            recursive = query.get("recursive", ["0"])[0] not in ("0", "false", "")
+            return self._tree_json(repo, "/".join(rest[2:]), recursive)
+        raise _Answer(404, _not_found())
+
+    def _repo_json(self, repo: Repo) -> tuple[int, Any, dict[str, str]]:
+        owner, name = repo.full_name.split("/")
+        body = {
+            "id": repo.id, "node_id": f"R_{repo.id}", "name": name, "full_name": repo.full_name,
+            "private": False, "owner": {"login": owner, "id": repo.id * 7, "type": "User"},
+            "html_url": f"https://github.com/{repo.full_name}", "description": None,
+            "fork": repo.fork, "url": f"{self.api_url}/repos/{repo.full_name}",
+            "created_at": repo.created_at, "updated_at": repo.pushed_at,
+            "pushed_at": repo.pushed_at, "size": repo.size_kb,
+            "stargazers_count": repo.stars, "watchers_count": repo.stars,
+            "language": repo.language, "forks_count": 0, "archived": repo.archived,
+            "disabled": False, "open_issues_count": 0, "default_branch": repo.default_branch,
+            "visibility": "public",
+        }
+        return 200, body, {"ETag": f'W/"{_digest(body)}"'}
+
+    def _snapshot(self, repo: Repo, ref: str) -> tuple[str, dict[str, bytes]]:
+        if not repo.head:
+            raise _Answer(409, {"message": "Git Repository is empty.",
+                                "documentation_url": "https://docs.github.com/rest"})
+        if ref in (repo.default_branch, "HEAD"):
+            return repo.head, repo.commits[repo.head]
+        if ref in repo.commits:
+            return ref, repo.commits[ref]
+        raise _Answer(422, {"message": f"No commit found for SHA: {ref}"})
+
+    def _commit_json(self, req: BaseHTTPRequestHandler, repo: Repo, ref: str
+                     ) -> tuple[int, Any, dict[str, str]]:
+        sha, snapshot = self._snapshot(repo, ref)
+        etag = f'"{_digest("c", sha)}"'
+        if "application/vnd.github.sha" in (req.headers.get("Accept") or ""):
+            return 200, sha, {"ETag": etag}
+        root = _build_trees(snapshot, repo.submodules)[""]
+        return 200, {"sha": sha, "commit": {"tree": {"sha": root["sha"]}}}, {"ETag": etag}
+
+    def _tree_json(self, repo: Repo, ref: str, recursive: bool
+                   ) -> tuple[int, Any, dict[str, str]]:
+        if not repo.head:
+            raise _Answer(409, {"message": "Git Repository is empty."})
+        trees: dict[str, dict[str, Any]] = {}
+        for snapshot in repo.commits.values():
+            for info in _build_trees(snapshot, repo.submodules).values():
+                trees[info["sha"]] = info
+        if ref in (repo.default_branch, "HEAD") or ref in repo.commits:
+            _sha, snapshot = self._snapshot(repo, ref)
+            info = _build_trees(snapshot, repo.submodules)[""]
+        elif ref in trees:
+            info = trees[ref]
+        else:
+            raise _Answer(404, _not_found())
+        url = f"{self.api_url}/repos/{repo.full_name}/git/trees/{info['sha']}"
+        if not recursive:
+            return 200, {"sha": info["sha"], "url": url, "tree": info["children"],
+                         "truncated": False}, {}
+        entries = _flatten(info, trees)
+        truncated = repo.truncated and len(entries) > repo.truncate_at
+        if truncated:
+            entries = entries[:repo.truncate_at]
+        return 200, {"sha": info["sha"], "url": url, "tree": entries,
+                     "truncated": truncated}, {}
+
+    def _raw(self, path: str) -> tuple[bytes, dict[str, str]]:
+        parts = path.split("/")
+        if len(parts) < 4:
+            raise _Answer(404, "404: Not Found")
+        state, repo = self.model.resolve(unquote(parts[0]), unquote(parts[1]))
+        if repo is None or repo.blocked or not repo.head:
+            raise _Answer(404, "404: Not Found")
+        ref = unquote(parts[2])
+        snapshot = (repo.commits.get(ref) if ref in repo.commits
+                    else repo.commits[repo.head] if ref == repo.default_branch else None)
+        file_path = unquote("/".join(parts[3:]))
+        if snapshot is None or file_path not in snapshot:
+            raise _Answer(404, "404: Not Found")
+        return snapshot[file_path], {"Content-Type": "text/plain; charset=utf-8",
+                                     "ETag": f'"{blob_sha(snapshot[file_path])}"'}
+
+
+def _not_found() -> dict[str, str]:
+    return {"message": "Not Found",
+            "documentation_url": "https://docs.github.com/rest", "status": "404"}
+
+
+def _build_trees(snapshot: dict[str, bytes], submodules: dict[str, str]
+                 ) -> dict[str, dict[str, Any]]:
+    """Git-like trees of a snapshot: prefix -> {sha, children (non-recursive entries)}."""
+    dirs: dict[str, dict[str, Any]] = {"": {}}
+    items = [(p, "blob", d) for p, d in snapshot.items()]
+    items += [(p, "commit", s) for p, s in submodules.items()]
+    for path, kind, data in items:
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            dirs.setdefault("/".join(parts[:i]), {})
+        dirs["/".join(parts[:-1])][parts[-1]] = (kind, data)
+    out: dict[str, dict[str, Any]] = {}
+    for prefix in sorted(dirs, key=lambda d: -d.count("/") - (1 if d else 0)):
+        children = []
+        for name, (kind, data) in sorted(dirs[prefix].items()):
+            if kind == "blob":
+                children.append({"path": name, "mode": "100644", "type": "blob",
+                                 "sha": blob_sha(data), "size": len(data)})
+            elif kind == "commit":
+                children.append({"path": name, "mode": "160000", "type": "commit",
+                                 "sha": data})
+        for sub in sorted(d for d in dirs if d and _parent(d) == prefix):
+            name = sub.rsplit("/", 1)[-1]
+            children.append({"path": name, "mode": "040000", "type": "tree",
+                             "sha": out[sub]["sha"]})
+        children.sort(key=lambda c: c["path"])
+        out[prefix] = {"sha": _digest("tree", children), "children": children,
+                       "prefix": prefix}
+    return out
+
+
+def _parent(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
+def _flatten(info: dict[str, Any], trees: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Recursive listing of a tree, paths relative to it, in git's order."""
+    out = []
+    for child in info["children"]:
+        out.append(dict(child))
+        if child["type"] == "tree":
+            for sub in _flatten(trees[child["sha"]], trees):
+                sub["path"] = f"{child['path']}/{sub['path']}"
+                out.append(sub)
+    return out
