@@ -1,0 +1,253 @@
+"""The safe arXiv client against a local server that answers (and fails) like arXiv."""
+
+from __future__ import annotations
+
+import socket
+import time
+from datetime import UTC, datetime
+
+import pytest
+from arxiv_server import ArxivServer, make_corpus
+
+from crawler.arxiv_client import EMPTY_PAGE_RETRIES, ArxivClient
+from crawler.http import RequestStats
+from crawler.windows import Window
+from survey.errors import ServiceError
+from survey.settings import Settings
+
+CATS = ("cs.LG", "cs.CV", "cs.CL", "cs.AI", "cs.NE", "stat.ML")
+JAN = Window(datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, tzinfo=UTC))
+QUERY = JAN.query(CATS)
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return make_corpus(300, datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC))
+
+
+@pytest.fixture
+def server(corpus):
+    with ArxivServer(corpus) as srv:
+        yield srv
+
+
+def client_for(url: str, **kw) -> tuple[ArxivClient, RequestStats]:
+    options = {"arxiv_api_url": url, "arxiv_delay": 0.01, "arxiv_page_size": 50,
+               "arxiv_timeout": 1.0, "arxiv_retries": 3, **kw}
+    stats = RequestStats()
+    return ArxivClient(Settings(**options), stats), stats
+
+
+def expected_ids(server: ArxivServer, query: str = QUERY) -> set[str]:
+    return {p.arxiv_id for p in server.matching(query)}
+
+
+def test_pages_a_window_completely(server):
+    client, stats = client_for(server.url)
+    result = client.fetch_window(QUERY)
+    want = expected_ids(server)
+    assert 100 < len(want) < 200
+    assert set(result.results) == want
+    assert result.total == len(want) and not result.short
+    pages = -(-len(want) // 50)
+    assert server.request_count == pages == stats.requests["arxiv"]
+    assert [r.start for r in server.requests] == [50 * i for i in range(pages)]
+    assert {r.params["max_results"] for r in server.requests} == {"50"}
+    assert not stats.retries
+
+
+def test_query_uses_twelve_digit_dates_and_ors_categories(server):
+    client, _ = client_for(server.url)
+    client.fetch_window(QUERY)
+    sent = server.requests[0].params["search_query"]
+    assert sent == ("(cat:cs.LG OR cat:cs.CV OR cat:cs.CL OR cat:cs.AI OR cat:cs.NE OR"
+                    " cat:stat.ML) AND submittedDate:[202401010000 TO 202402010000]")
+
+
+def test_delay_between_requests_on_monotonic_clock(server):
+    client, _ = client_for(server.url, arxiv_delay=0.2)
+    client.fetch_window(QUERY)
+    assert server.request_count >= 3
+    assert min(server.gaps()) >= 0.19
+    assert server.max_concurrent == 1
+
+
+def test_503_with_retry_after_is_waited_out(server):
+    server.add_fault("status", status=503, retry_after="1", start=50)
+    client, stats = client_for(server.url)
+    result = client.fetch_window(QUERY)
+    assert set(result.results) == expected_ids(server)
+    faulted = [i for i, r in enumerate(server.requests) if r.fault == "status"]
+    assert len(faulted) == 1
+    gap = server.requests[faulted[0] + 1].at - server.requests[faulted[0]].at
+    assert gap >= 0.95, "Retry-After: 1 must be honoured"
+    assert stats.retries["arxiv HTTP 503"] == 1
+
+
+def test_retry_after_is_capped(server):
+    server.add_fault("status", status=503, retry_after="3600")
+    client, _ = client_for(server.url, max_backoff=0.3)
+    began = time.monotonic()
+    client.fetch_window(QUERY)
+    assert time.monotonic() - began < 5
+
+
+def test_4xx_is_not_retried(server):
+    server.add_fault("status", status=403)
+    client, stats = client_for(server.url)
+    with pytest.raises(ServiceError, match="HTTP 403") as info:
+        client.fetch_window(QUERY)
+    assert info.value.status == 403
+    assert server.request_count == 1
+    assert not stats.retries
+
+
+def test_5xx_gives_up_after_the_budget(server):
+    server.add_fault("status", status=503, times=None)
+    client, stats = client_for(server.url, arxiv_retries=2)
+    with pytest.raises(ServiceError, match="HTTP 503"):
+        client.fetch_window(QUERY)
+    assert server.request_count == 3  # one try and two retries
+    assert stats.retries["arxiv HTTP 503"] == 2
+
+
+def test_empty_page_mid_pagination_is_retried(server):
+    server.add_fault("empty", start=100, times=2)
+    client, stats = client_for(server.url)
+    result = client.fetch_window(QUERY)
+    assert set(result.results) == expected_ids(server) and not result.short
+    assert [r.start for r in server.requests if r.fault] == [100, 100]
+    assert stats.retries["arxiv empty page"] == 2
+
+
+def test_spurious_empty_first_page_is_asked_again(server):
+    server.add_fault("empty", start=0, times=1)
+    client, stats = client_for(server.url)
+    result = client.fetch_window(QUERY)
+    assert set(result.results) == expected_ids(server)
+    assert stats.retries["arxiv empty page"] == 1
+
+
+def test_really_empty_window_is_asked_twice_then_believed(server):
+    empty = Window(datetime(2023, 1, 1, tzinfo=UTC), datetime(2023, 2, 1, tzinfo=UTC))
+    client, stats = client_for(server.url)
+    result = client.fetch_window(empty.query(CATS))
+    assert result.total == 0 and result.fetched == 0 and not result.short
+    assert server.request_count == 2
+    assert stats.retries["arxiv empty first page"] == 1
+
+
+def test_malformed_xml_is_retried_not_half_parsed(server):
+    server.add_fault("malformed", start=50)
+    client, stats = client_for(server.url)
+    result = client.fetch_window(QUERY)
+    assert set(result.results) == expected_ids(server)
+    assert stats.retries["arxiv malformed XML"] == 1
+
+
+def test_malformed_xml_every_time_is_an_error(server):
+    server.add_fault("malformed", times=None)
+    client, _ = client_for(server.url, arxiv_retries=2)
+    with pytest.raises(ServiceError, match="malformed XML"):
+        client.fetch_window(QUERY)
+    assert server.request_count == 3
+
+
+def test_dropped_connection_is_retried(server):
+    server.add_fault("drop", start=0)
+    server.add_fault("drop", start=100)
+    client, stats = client_for(server.url)
+    result = client.fetch_window(QUERY)
+    assert set(result.results) == expected_ids(server)
+    assert sum(n for k, n in stats.retries.items() if "ProtocolError" in k) == 2
+
+
+def test_answer_slower_than_timeout_is_retried(server):
+    server.add_fault("slow", delay=1.5, start=50)
+    client, stats = client_for(server.url, arxiv_timeout=0.3)
+    began = time.monotonic()
+    result = client.fetch_window(QUERY)
+    assert set(result.results) == expected_ids(server)
+    assert time.monotonic() - began < 1.4, "the client must not wait for the slow answer"
+    assert stats.retries["arxiv ReadTimeoutError"] == 1
+
+
+def test_body_stalling_past_timeout_is_retried(server):
+    server.add_fault("slow_body", delay=1.5, start=50)
+    client, stats = client_for(server.url, arxiv_timeout=0.3)
+    result = client.fetch_window(QUERY)
+    assert set(result.results) == expected_ids(server)
+    assert sum(stats.retries.values()) == 1
+
+
+def test_body_cut_short_is_retried(server):
+    server.add_fault("truncate", start=100)
+    client, stats = client_for(server.url)
+    result = client.fetch_window(QUERY)
+    assert set(result.results) == expected_ids(server)
+    assert stats.retries["arxiv ChunkedEncodingError"] == 1
+
+
+def test_error_feed_is_an_error_not_zero_results(server):
+    server.add_fault("error_feed")
+    client, _ = client_for(server.url)
+    with pytest.raises(ServiceError, match="simulated error"):
+        client.fetch_window(QUERY)
+    assert server.request_count == 1
+
+
+def test_error_feed_with_status_200_is_an_error_too(server):
+    from arxiv_server import render_error_feed
+
+    client, _ = client_for(server.url)
+    with pytest.raises(ServiceError, match="rejected the query: bad things"):
+        client._parse_answer("http://x", 200, render_error_feed("bad things"))
+
+
+def test_old_date_form_is_refused_by_the_server(server):
+    client, _ = client_for(server.url)
+    with pytest.raises(ServiceError, match="12-digit"):
+        client.fetch_window("cat:cs.LG AND submittedDate:[20240101 TO 20240201]")
+
+
+def test_overstated_total_makes_a_short_window(server):
+    server.overstate = 3
+    client, stats = client_for(server.url)
+    result = client.fetch_window(QUERY)
+    want = expected_ids(server)
+    assert set(result.results) == want
+    assert result.short and result.total == len(want) + 3 and result.fetched == len(want)
+    assert result.attempts == 2
+    assert stats.retries["arxiv short window"] == 2
+    # each attempt: the pages, then the empty tail page asked 1 + EMPTY_PAGE_RETRIES times
+    pages = -(-len(want) // 50)
+    tail = 1 if len(want) % 50 == 0 else 0
+    assert server.request_count == 2 * (pages + tail + EMPTY_PAGE_RETRIES) or \
+        server.request_count == 2 * (pages + 1 + EMPTY_PAGE_RETRIES)
+
+
+def test_duplicates_from_unstable_order_are_caught_by_the_total(server):
+    server.add_fault("duplicate", start=100)
+    client, stats = client_for(server.url)
+    result = client.fetch_window(QUERY)
+    assert set(result.results) == expected_ids(server) and not result.short
+    assert stats.retries["arxiv short window"] == 1
+
+
+def test_unreachable_arxiv_is_one_clear_error():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client, _ = client_for(f"http://127.0.0.1:{port}/api/query", arxiv_retries=1)
+    with pytest.raises(ServiceError, match=r"cannot reach arXiv at http://127\.0\.0\.1:\d+"):
+        client.fetch_window(QUERY)
+
+
+def test_results_of_the_package_api_go_through_the_safe_fetch(server):
+    import arxiv
+
+    server.add_fault("status", status=503, retry_after="0")
+    client, stats = client_for(server.url)
+    items = list(client.results(arxiv.Search(query=QUERY, max_results=None)))
+    assert {i.get_short_id().rsplit("v", 1)[0] for i in items} == expected_ids(server)
+    assert stats.retries["arxiv HTTP 503"] == 1
