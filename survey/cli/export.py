@@ -1,1 +1,39 @@
-"""`survey export`."""
+"""`survey export`: parse options, call :func:`analysis.export.write_export`, print."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from survey.cli import DbOption, command, settings_for
+from survey.errors import StoreError
+
+
+@command("export")
+def export(
+    fmt: Annotated[str, typer.Option(
+        "--format", help="csv, json (an array of objects) or parquet (needs --out).")] = "csv",
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="File to write; standard output when not given.")] = None,
+    db: DbOption = None,
+) -> None:
+    """One row per (paper, repository) link with the paper and the repository's label."""
+    from analysis.export import check_format, write_export
+    from survey.db import connect
+
+    fmt = check_format(fmt, out)
+    settings = settings_for(db)
+    if not settings.db.exists():
+        raise StoreError(f"no database at {settings.db}: run `survey crawl --since 2018` first")
+    conn = connect(settings.db)
+    try:
+        rows = write_export(conn, fmt, out if out is not None else sys.stdout)
+    finally:
+        conn.close()
+    if out is not None:
+        from survey.console import err_console
+
+        err_console.print(f"wrote {rows:,} rows to {out}", markup=False, highlight=False)

@@ -1,1 +1,57 @@
-"""`survey report`."""
+"""`survey report`: parse options, call :func:`analysis.report.generate_report`, print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from survey.cli import DbOption, command, settings_for
+from survey.errors import StoreError
+
+
+@command("report")
+def report(
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for index.html and its CSVs [env SURVEY_REPORTS_DIR; default"
+        " reports/].")] = None,
+    months: Annotated[int | None, typer.Option(
+        "--months", help="Claims' window in months [env SURVEY_REPORT_MONTHS; default 12].")
+    ] = None,
+    majority: Annotated[float | None, typer.Option(
+        "--majority", help="C1's threshold [env SURVEY_CLAIM_MAJORITY; default 0.67].")] = None,
+    two_frameworks: Annotated[float | None, typer.Option(
+        "--two-frameworks", help="C2's threshold [env SURVEY_CLAIM_TWO_FRAMEWORKS; default"
+        " 0.9].")] = None,
+    dying_share: Annotated[float | None, typer.Option(
+        "--dying-share", help="C3's threshold [env SURVEY_CLAIM_DYING_SHARE; default 0.02].")
+    ] = None,
+    min_papers: Annotated[int | None, typer.Option(
+        "--min-papers", help="Fewer papers in a window: not enough data [env"
+        " SURVEY_CLAIM_MIN_PAPERS; default 100].")] = None,
+    bootstrap: Annotated[int | None, typer.Option(
+        "--bootstrap", help="Bootstrap replicates of the trend model [env"
+        " SURVEY_REPORT_BOOTSTRAP; default 200].")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write the report: one self-contained HTML page plus each chart's data as CSV."""
+    from analysis.report import generate_report
+    from survey.db import connect
+
+    settings = settings_for(
+        db, reports_dir=out, report_months=months, claim_majority=majority,
+        claim_two_frameworks=two_frameworks, claim_dying_share=dying_share,
+        claim_min_papers=min_papers, report_bootstrap=bootstrap)
+    if not settings.db.exists():
+        raise StoreError(f"no database at {settings.db}: run `survey crawl --since 2018` first")
+    conn = connect(settings.db)
+    try:
+        page, data = generate_report(conn, settings, settings.reports_dir)
+    finally:
+        conn.close()
+    typer.echo(f"wrote {page} ({len(data.charts)} charts, data in {page.parent}/"
+               f"{page.stem}-data/)")
+    for claim in data.claims:
+        typer.echo(f"{claim.key} {claim.verdict}: {claim.metric}: {claim.value}"
+                   f" (95% {claim.interval})")

@@ -1,0 +1,390 @@
+"""Database to pandas frames: the units the report counts, and the aggregates it draws.
+
+The unit is a paper with its own (official) code repository, dated by its first version. Its
+label is its repository's; a paper with several official repositories counts once for each,
+weighted so that the paper sums to one. A repository linked under an old name is followed to
+its canonical name through ``repo_aliases``. A repository with no classification (not fetched,
+or nothing to judge) is ``unknown``: left out of the shares, counted in the coverage figures.
+Everything is aggregated here, before plotting, so the page stays small whatever the data size.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from analysis.intervals import wilson
+
+LABELS: tuple[str, ...] = ("pytorch", "tensorflow", "jax", "other", "none")
+ALL_LABELS: tuple[str, ...] = (*LABELS, "unknown")
+DL_LABELS: tuple[str, ...] = ("pytorch", "tensorflow", "jax", "other")
+# Link kinds that are not code: a project page, a model's weights or a data set.
+NOT_CODE_KINDS: tuple[str, ...] = ("project-page", "hf-model", "hf-dataset")
+# Repository statuses meaning "the fetch stage got its files".
+FETCHED_STATUSES: tuple[str, ...] = ("ok", "truncated", "empty")
+CATEGORY_GROUPS: tuple[str, ...] = ("cs.CV", "cs.CL", "cs.LG", "stat.ML", "cs.AI", "others")
+# The frameworks the article calls dead or dying, with the names the classifier may give them
+# in its ``frameworks`` scores. Keras here is standalone ``import keras`` (tf.keras counts as
+# tensorflow in the classifier's evidence and never produces the ``keras`` name alone).
+DYING: dict[str, tuple[str, ...]] = {
+    "Theano": ("theano", "lasagne"),
+    "Caffe": ("caffe", "caffe2"),
+    "Keras (standalone)": ("keras",),
+    "MXNet": ("mxnet", "gluon", "gluoncv", "gluonnlp"),
+    "Chainer": ("chainer",),
+    "CNTK": ("cntk",),
+    "PaddlePaddle": ("paddlepaddle", "paddle"),
+    "MindSpore": ("mindspore",),
+    "Torch7 (Lua)": ("torch7", "lua-torch", "luatorch"),
+}
+
+
+def to_timestamp(now: datetime | None) -> pd.Timestamp:
+    """``now`` (default: the current time) as a naive UTC timestamp."""
+    ts = pd.Timestamp(now or datetime.now(UTC))
+    return ts.tz_convert(None) if ts.tzinfo else ts
+
+
+def window_start(now: datetime | None, months: int) -> pd.Timestamp:
+    """Start of the ``months``-long window ending at ``now`` (the claims' "last 12 months")."""
+    return (to_timestamp(now) - pd.DateOffset(months=months)).normalize()
+
+
+def load_links(
+    conn: sqlite3.Connection, *, since: str | None = None, until: str | None = None
+) -> pd.DataFrame:
+    """One row per (paper, canonical repository) code link, with the weights of both views.
+
+    Columns: ``paper`` (papers.rowid), ``arxiv_id``, ``published`` (datetime, v1 day),
+    ``primary`` (category), ``repo``, ``official`` (bool), ``framework`` (label, ``unknown``
+    when unclassified), ``status``, ``created`` (repository creation day), ``w_off`` (weight
+    among the paper's official classified repositories, 0 for the others) and ``w_all`` (weight
+    among all its classified repositories). ``since``/``until`` bound ``published`` (ISO dates,
+    ``until`` exclusive).
+    """
+    where, params = [], []
+    if since:
+        where.append("p.published >= ?")
+        params.append(since)
+    if until:
+        where.append("p.published < ?")
+        params.append(until)
+    marks = ",".join("?" * len(NOT_CODE_KINDS))
+    sql = f"""
+        SELECT p.rowid AS paper, p.arxiv_id, substr(p.published, 1, 10) AS published,
+               p.primary_category AS "primary", x.repo, x.official,
+               COALESCE(c.framework, 'unknown') AS framework, r.status,
+               substr(r.created_at, 1, 10) AS created
+        FROM (SELECT l.arxiv_id, COALESCE(a.repo, l.repo) AS repo, MAX(l.official) AS official
+              FROM links l LEFT JOIN repo_aliases a ON a.alias = l.repo
+              WHERE l.kind NOT IN ({marks})
+              GROUP BY l.arxiv_id, COALESCE(a.repo, l.repo)) x
+        JOIN papers p ON p.arxiv_id = x.arxiv_id
+        LEFT JOIN repos r ON r.repo = x.repo
+        LEFT JOIN classifications c ON c.repo = x.repo
+        {"WHERE " + " AND ".join(where) if where else ""}
+    """  # noqa: S608 - only fixed fragments are formatted in; values are parameters
+    cur = conn.execute(sql, (*NOT_CODE_KINDS, *params))
+    names = [d[0] for d in cur.description]
+    df = pd.DataFrame.from_records(cur.fetchall(), columns=names)
+    return _prepare(df)
+
+
+def _prepare(df: pd.DataFrame) -> pd.DataFrame:
+    if df.empty:
+        df = pd.DataFrame({n: pd.Series(dtype=object) for n in (
+            "paper", "arxiv_id", "published", "primary", "repo", "official", "framework",
+            "status", "created")})
+    df["paper"] = df["paper"].astype("int64")
+    df["published"] = pd.to_datetime(df["published"], errors="coerce", format="%Y-%m-%d")
+    df["created"] = pd.to_datetime(df["created"], errors="coerce", format="%Y-%m-%d")
+    df["official"] = df["official"].astype(bool)
+    fw = df["framework"].where(df["framework"].isin(ALL_LABELS), "unknown")
+    df["framework"] = pd.Categorical(fw, categories=list(ALL_LABELS))
+    df["primary"] = df["primary"].astype("category")
+    known = (df["framework"] != "unknown").to_numpy()
+    off_known = known & df["official"].to_numpy()
+    df["w_off"] = _split_weights(df["paper"].to_numpy(), off_known)
+    df["w_all"] = _split_weights(df["paper"].to_numpy(), known)
+    return df
+
+
+def _split_weights(paper: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """1 / (number of masked rows of the same paper) on masked rows, else 0."""
+    out = np.zeros(len(paper))
+    if not mask.any():
+        return out
+    counts = pd.Series(mask.astype(int)).groupby(paper).transform("sum").to_numpy()
+    out[mask] = 1.0 / counts[mask]
+    return out
+
+
+def framework_shares(
+    conn: sqlite3.Connection, *, months: int = 12, now: datetime | None = None
+) -> dict[str, float]:
+    """Share of each label among papers with classified official code, last ``months`` months.
+
+    Unknown is excluded; the shares sum to one. Empty dict when no such paper exists.
+    """
+    end = to_timestamp(now)
+    df = load_links(conn, since=window_start(now, months).strftime("%Y-%m-%d"),
+                    until=(end + pd.Timedelta(days=1)).strftime("%Y-%m-%d"))
+    df = df[df["published"] <= end]
+    counts = label_counts(df, "w_off")
+    total = counts.sum()
+    if total <= 0:
+        return {}
+    return {label: float(counts[label] / total) for label in LABELS}
+
+
+def label_counts(df: pd.DataFrame, weight: str = "w_off") -> pd.Series:
+    """Weighted number of papers per label (LABELS order)."""
+    s = df.groupby("framework", observed=False)[weight].sum()
+    return s.reindex(list(LABELS), fill_value=0.0).astype(float)
+
+
+def in_window(df: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Rows published in [start, end]."""
+    return df[(df["published"] >= start) & (df["published"] <= end)]
+
+
+def _period(dates: pd.Series, freq: str) -> pd.Series:
+    return dates.dt.to_period(freq).dt.start_time
+
+
+def shares_by_period(df: pd.DataFrame, freq: str = "Q", weight: str = "w_off") -> pd.DataFrame:
+    """Long frame: period (start date), label, papers (weighted), n, share, low, high."""
+    d = df[df[weight] > 0]
+    cols = ["period", "label", "papers", "n", "share", "low", "high"]
+    if d.empty:
+        return pd.DataFrame(columns=cols)
+    g = d.groupby([_period(d["published"], freq), "framework"], observed=False)[weight].sum()
+    table = g.unstack("framework").reindex(columns=list(LABELS), fill_value=0.0).fillna(0.0)
+    table.index.name = "period"
+    n = table.sum(axis=1)
+    long = table.stack().rename("papers").reset_index().rename(columns={"framework": "label"})
+    long["n"] = long["period"].map(n)
+    long["share"] = long["papers"] / long["n"]
+    long["low"], long["high"] = wilson(long["papers"], long["n"])
+    long["label"] = long["label"].astype(str)
+    return long[cols]
+
+
+def counts_by_period(df: pd.DataFrame, freq: str = "Q") -> pd.DataFrame:
+    """Papers with official code per period by label; a paper whose official repositories are
+    all unclassified counts one in ``unknown``. Columns: period, label, papers."""
+    off = df[df["official"]]
+    if off.empty:
+        return pd.DataFrame(columns=["period", "label", "papers"])
+    known = off[off["w_off"] > 0]
+    g = known.groupby([_period(known["published"], freq), "framework"], observed=True)["w_off"]
+    counts = g.sum().rename("papers").reset_index()
+    per_paper = off.groupby("paper").agg(published=("published", "first"),
+                                         known=("w_off", "sum"))
+    unk = per_paper[per_paper["known"] == 0]
+    unk_counts = unk.groupby(_period(unk["published"], freq)).size().rename("papers")
+    unk_counts = unk_counts.reset_index().rename(columns={"published": "period"})
+    unk_counts["framework"] = "unknown"
+    counts = counts.rename(columns={"published": "period"})
+    out = pd.concat([counts, unk_counts], ignore_index=True)
+    out = out.rename(columns={"framework": "label"})
+    out["label"] = out["label"].astype(str)
+    out["papers"] = out["papers"].astype(float)
+    return out[["period", "label", "papers"]].sort_values(["period", "label"]).reset_index(
+        drop=True)
+
+
+def ratio_by_period(df: pd.DataFrame, freq: str = "Q", weight: str = "w_off") -> pd.DataFrame:
+    """PyTorch / (PyTorch + TensorFlow) per period, the conference studies' measure."""
+    d = df[(df[weight] > 0) & df["framework"].isin(["pytorch", "tensorflow"])]
+    cols = ["period", "pytorch", "tensorflow", "ratio", "low", "high"]
+    if d.empty:
+        return pd.DataFrame(columns=cols)
+    g = d.groupby([_period(d["published"], freq), "framework"], observed=False)[weight].sum()
+    t = g.unstack("framework").reindex(columns=["pytorch", "tensorflow"], fill_value=0.0)
+    t = t.fillna(0.0)
+    t.index.name = "period"
+    t = t.reset_index()
+    n = t["pytorch"] + t["tensorflow"]
+    t["ratio"] = t["pytorch"] / n.where(n > 0)
+    t["low"], t["high"] = wilson(t["pytorch"], n)
+    t.columns.name = None
+    return t[cols]
+
+
+def category_group(primary: pd.Series) -> pd.Series:
+    """Primary category folded into CATEGORY_GROUPS."""
+    p = primary.astype(str)
+    return p.where(p.isin(CATEGORY_GROUPS[:-1]), "others")
+
+
+def shares_by_category(df: pd.DataFrame, freq: str = "Y") -> pd.DataFrame:
+    """Shares per year within each category group (small multiples)."""
+    d = df[df["w_off"] > 0]
+    frames = []
+    groups = category_group(d["primary"]) if not d.empty else pd.Series(dtype=str)
+    for group in CATEGORY_GROUPS:
+        part = shares_by_period(d[groups == group], freq)
+        part.insert(0, "category", group)
+        frames.append(part)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def dying_uses(conn: sqlite3.Connection) -> pd.DataFrame:
+    """(repo, framework) for classified repositories whose scores name a DYING framework."""
+    names = {alias: display for display, aliases in DYING.items() for alias in aliases}
+    marks = ",".join("?" * len(names))
+    sql = f"""
+        SELECT c.repo, lower(CASE WHEN json_type(c.frameworks) = 'array' THEN j.value
+                                  ELSE j.key END) AS name
+        FROM (SELECT repo, frameworks FROM classifications
+              WHERE framework != 'unknown' AND json_valid(frameworks)) c,
+             json_each(c.frameworks) j
+        WHERE lower(CASE WHEN json_type(c.frameworks) = 'array' THEN j.value ELSE j.key END)
+              IN ({marks})
+          AND (json_type(c.frameworks) = 'array' OR j.type NOT IN ('integer', 'real')
+               OR j.value > 0)
+    """  # noqa: S608 - placeholders only
+    rows = conn.execute(sql, tuple(names)).fetchall()
+    df = pd.DataFrame.from_records(rows, columns=["repo", "name"])
+    df["framework"] = df["name"].map(names)
+    return df[["repo", "framework"]].drop_duplicates().reset_index(drop=True)
+
+
+def dying_by_year(df: pd.DataFrame, uses: pd.DataFrame) -> pd.DataFrame:
+    """Per year and DYING framework: weighted papers whose repository uses it, of all papers
+    with classified official code. Columns: framework, period, papers, n, share, low, high."""
+    d = df[df["w_off"] > 0]
+    cols = ["framework", "period", "papers", "n", "share", "low", "high"]
+    if d.empty:
+        return pd.DataFrame(columns=cols)
+    period = _period(d["published"], "Y")
+    n = d.groupby(period)["w_off"].sum()
+    frames = []
+    for name in DYING:
+        repos = set(uses.loc[uses["framework"] == name, "repo"])
+        mask = d["repo"].isin(repos)
+        k = d[mask].groupby(period[mask])["w_off"].sum().reindex(n.index, fill_value=0.0)
+        part = pd.DataFrame({"framework": name, "period": n.index, "papers": k.to_numpy(),
+                             "n": n.to_numpy()})
+        frames.append(part)
+    out = pd.concat(frames, ignore_index=True)
+    out["share"] = out["papers"] / out["n"]
+    out["low"], out["high"] = wilson(out["papers"], out["n"])
+    return out[cols]
+
+
+def official_vs_all(df: pd.DataFrame, freq: str = "Q") -> pd.DataFrame:
+    """Shares per period over official repositories and over every linked repository."""
+    a = shares_by_period(df, freq, "w_off")
+    a.insert(0, "view", "official")
+    b = shares_by_period(df, freq, "w_all")
+    b.insert(0, "view", "all linked")
+    return pd.concat([a, b], ignore_index=True)
+
+
+def repo_created_view(df: pd.DataFrame, freq: str = "Y") -> pd.DataFrame:
+    """Second view: distinct official repositories dated by creation, shares per year."""
+    d = df[df["official"] & (df["framework"] != "unknown") & df["created"].notna()]
+    d = d.drop_duplicates("repo")
+    d = d.assign(published=d["created"], w=1.0)
+    return shares_by_period(d, freq, "w")
+
+
+def coverage_by_year(conn: sqlite3.Connection, df: pd.DataFrame) -> pd.DataFrame:
+    """The funnel: papers harvested, with an official code link, repository fetched,
+    classified (a known label), by year of first version."""
+    rows = conn.execute(
+        "SELECT substr(published, 1, 4) AS year, COUNT(*) FROM papers GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    harvested = pd.Series({int(y): int(c) for y, c in rows if str(y).isdigit()}, dtype="int64")
+    off = df[df["official"]]
+    if off.empty:
+        per = pd.DataFrame(columns=["year", "fetched", "classified"])
+    else:
+        per = pd.DataFrame({
+            "paper": off["paper"], "year": off["published"].dt.year,
+            "fetched": off["status"].isin(FETCHED_STATUSES) | (off["framework"] != "unknown"),
+            "classified": off["framework"] != "unknown",
+        }).groupby("paper").agg(year=("year", "first"), fetched=("fetched", "any"),
+                                classified=("classified", "any"))
+    years = sorted(set(harvested.index) | set(per["year"].dropna().astype(int)))
+    out = pd.DataFrame({"year": years})
+    out["harvested"] = out["year"].map(harvested).fillna(0).astype(int)
+    grouped = per.groupby("year")
+    out["with_code_link"] = out["year"].map(grouped.size()).fillna(0).astype(int)
+    out["fetched"] = out["year"].map(grouped["fetched"].sum()).fillna(0).astype(int)
+    out["classified"] = out["year"].map(grouped["classified"].sum()).fillna(0).astype(int)
+    return out
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Totals for the page's header and methodology."""
+
+    papers: int
+    first_published: str | None
+    last_published: str | None
+    papers_with_link: int
+    papers_classified: int
+    repos: int
+    primary_categories: list[tuple[str, int]]
+    harvest_categories: list[str]
+    classifier_versions: list[tuple[str, int]]
+
+
+def overview(conn: sqlite3.Connection, df: pd.DataFrame) -> Overview:
+    row = conn.execute("SELECT COUNT(*), MIN(published), MAX(published) FROM papers").fetchone()
+    cats = conn.execute(
+        "SELECT primary_category, COUNT(*) FROM papers GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 12"
+    ).fetchall()
+    harvest = sorted({c for (cs,) in conn.execute(
+        "SELECT DISTINCT categories FROM harvest_windows") for c in str(cs).split()})
+    versions = conn.execute(
+        "SELECT classifier_version, COUNT(*) FROM classifications GROUP BY 1 ORDER BY 2 DESC"
+    ).fetchall()
+    off = df[df["official"]]
+    return Overview(
+        papers=int(row[0]),
+        first_published=row[1][:10] if row[1] else None,
+        last_published=row[2][:10] if row[2] else None,
+        papers_with_link=int(off["paper"].nunique()),
+        papers_classified=int(off.loc[off["w_off"] > 0, "paper"].nunique()),
+        repos=int(off["repo"].nunique()),
+        primary_categories=[(str(c), int(n)) for c, n in cats],
+        harvest_categories=harvest,
+        classifier_versions=[(str(v), int(n)) for v, n in versions],
+    )
+
+
+def recent_papers(df: pd.DataFrame, limit: int = 12) -> pd.DataFrame:
+    """The latest papers with classified official code (arxiv_id, published, repo, label)."""
+    d = df[df["w_off"] > 0].sort_values(["published", "arxiv_id"], ascending=False)
+    return d.head(limit)[["arxiv_id", "published", "repo", "framework"]].reset_index(drop=True)
+
+
+def titles_for(conn: sqlite3.Connection, arxiv_ids: list[str]) -> dict[str, str]:
+    """Titles of a few papers (kept out of the big frame to save memory)."""
+    if not arxiv_ids:
+        return {}
+    marks = ",".join("?" * len(arxiv_ids))
+    rows = conn.execute(
+        f"SELECT arxiv_id, title FROM papers WHERE arxiv_id IN ({marks})",  # noqa: S608
+        arxiv_ids).fetchall()
+    return {a: t for a, t in rows}
+
+
+def top_repos(df: pd.DataFrame, limit: int = 12) -> pd.DataFrame:
+    """Repositories linked by the most papers (any link), with their label."""
+    if df.empty:
+        return pd.DataFrame(columns=["repo", "papers", "official_papers", "framework"])
+    g = df.groupby("repo", observed=True).agg(
+        papers=("paper", "nunique"), official_papers=("official", "sum"),
+        framework=("framework", "first"))
+    g = g.sort_values(["papers", "official_papers"], ascending=False).head(limit)
+    g["framework"] = g["framework"].astype(str)
+    return g.reset_index()

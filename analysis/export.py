@@ -1,0 +1,137 @@
+"""`survey export`: one row per (paper, repository) link, DESIGN.md's columns, three formats.
+
+A repository linked under an old name is exported under its canonical name (``repo_aliases``),
+so a paper linking both names gives one row. A link with no classification exports as
+``unknown`` with an empty confidence. Files are written to a temporary name and renamed, so an
+interrupted export never leaves a truncated file where a good one was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+import pandas as pd
+
+from survey.errors import InputError, StoreError
+
+EXPORT_COLUMNS: list[str] = [
+    "arxiv_id", "title", "published", "primary_category", "categories", "repo", "official",
+    "framework", "frameworks", "confidence",
+]
+FORMATS: tuple[str, ...] = ("csv", "json", "parquet")
+
+_SQL = """
+    SELECT p.arxiv_id, p.title, substr(p.published, 1, 10) AS published, p.primary_category,
+           p.categories, x.repo, x.official, COALESCE(c.framework, 'unknown') AS framework,
+           c.frameworks, c.confidence
+    FROM (SELECT l.arxiv_id, COALESCE(a.repo, l.repo) AS repo, MAX(l.official) AS official
+          FROM links l LEFT JOIN repo_aliases a ON a.alias = l.repo
+          GROUP BY l.arxiv_id, COALESCE(a.repo, l.repo)) x
+    JOIN papers p ON p.arxiv_id = x.arxiv_id
+    LEFT JOIN classifications c ON c.repo = x.repo
+    ORDER BY p.arxiv_id, x.repo
+"""
+
+
+def framework_names(raw: str | None) -> str:
+    """``{"pytorch": 2.5, "keras": 0.4}`` -> ``pytorch;keras`` (highest score first)."""
+    if not raw:
+        return ""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return ""
+    if isinstance(value, dict):
+        def score(item: tuple[str, object]) -> float:
+            try:
+                return float(item[1])  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                return 0.0
+        items = sorted(value.items(), key=lambda kv: (-score(kv), kv[0]))
+        return ";".join(str(k) for k, _ in items)
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return ""
+
+
+def export_rows(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Every (paper, repository) link with the paper's facts and the repository's label."""
+    try:
+        cur = conn.execute(_SQL)
+        df = pd.DataFrame.from_records(cur.fetchall(), columns=[d[0] for d in cur.description])
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot read the database: {exc}") from exc
+    if df.empty:
+        df = pd.DataFrame({c: pd.Series(dtype=object) for c in EXPORT_COLUMNS})
+    df["official"] = df["official"].astype(bool)
+    df["frameworks"] = [framework_names(v) for v in df["frameworks"]]
+    df["confidence"] = pd.to_numeric(df["confidence"], errors="coerce").astype(float)
+    for col in ("arxiv_id", "title", "published", "primary_category", "categories", "repo",
+                "framework"):
+        df[col] = df[col].astype(object)
+    return df[EXPORT_COLUMNS]
+
+
+def check_format(fmt: str, out: Path | None) -> str:
+    """Validate ``--format`` against ``--out`` before touching the database."""
+    fmt = fmt.strip().lower()
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if fmt == "parquet" and out is None:
+        raise InputError("parquet is a binary format: give --out FILE")
+    if out is not None:
+        if out.exists() and out.is_dir():
+            raise InputError(f"--out {out} is a directory: give a file name")
+        if not out.parent.exists():
+            raise InputError(f"folder {out.parent} does not exist")
+    return fmt
+
+
+def _serialise(df: pd.DataFrame, fmt: str, handle: TextIO) -> None:
+    if fmt == "csv":
+        df.to_csv(handle, index=False, lineterminator="\n")
+    else:
+        handle.write(df.to_json(orient="records", force_ascii=False))
+        handle.write("\n")
+
+
+def write_export(conn: sqlite3.Connection, fmt: str, target: Path | TextIO) -> int:
+    """Write the rows as ``fmt`` to a file path (atomically) or an open text stream.
+
+    Returns the number of rows written.
+    """
+    df = export_rows(conn)
+    if not isinstance(target, Path):
+        if fmt == "parquet":
+            raise InputError("parquet is a binary format: give --out FILE")
+        try:
+            _serialise(df, fmt, target)
+            target.flush()
+        except BrokenPipeError:
+            # The reader (e.g. `| head`) went away: not an error. Silence the final flush.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return len(df)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        if fmt == "parquet":
+            os.close(fd)
+            df.to_parquet(tmp, index=False)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                _serialise(df, fmt, fh)
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would surprise whoever reads the export
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(df)

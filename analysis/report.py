@@ -1,0 +1,323 @@
+"""Assemble the report: one self-contained HTML page plus each chart's data as CSV beside it.
+
+The page inlines plotly.js exactly once (the first chart carries it, the others reuse it), so it
+opens offline; every chart has a fixed div id so two runs over the same data give the same
+page. Outside strings (titles, repository names) only reach the page through jinja2's
+autoescaping, and the charts' JSON is escaped by plotly (``<`` as ``\\u003c``). Files are written
+to a temporary name and renamed, so a crash never leaves half a page where the last good one
+was. CSV names start with the page's stem, so monthly pages can share one folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from analysis import charts, dataset
+from analysis.claims import Claim, Windows, check_thresholds, evaluate_claims, pct
+from analysis.published import Comparison, compare
+from analysis.trends import MIN_MONTHS, TrendFit, fit_trend
+from survey.console import make_progress
+from survey.errors import InputError, StoreError
+from survey.settings import Settings
+
+_PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.html$")
+_HREF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$")
+
+
+@dataclass(frozen=True)
+class ReportChanges:
+    """What changed since the last refresh (given by the monthly job)."""
+
+    since: str
+    new_papers: int
+    new_repos: int
+    shares_before: dict[str, float]
+    shares_after: dict[str, float]
+
+
+@dataclass
+class Chart:
+    """One chart: its fixed div id, CSV name, what it counts, figure and data."""
+
+    id: str
+    csv: str
+    title: str
+    caption: str
+    figure: go.Figure
+    data: pd.DataFrame
+    html: Markup = field(default_factory=lambda: Markup(""))
+    href: str = ""
+
+
+@dataclass
+class ReportData:
+    """Everything the template shows, computed from the database."""
+
+    overview: dataset.Overview
+    charts: list[Chart]
+    claims: list[Claim]
+    windows: Windows
+    fit: TrendFit | None
+    comparisons: list[Comparison]
+    recent: list[dict[str, str]]
+    top: list[dict[str, str]]
+    coverage: pd.DataFrame
+    accuracy: str
+    shares_last: dict[str, float]
+
+
+def classifier_accuracy() -> str:
+    """The classifier's measured accuracy from analysis/data/classifier_eval.json, if any."""
+    path = resources.files("analysis").joinpath("data", "classifier_eval.json")
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "not measured"
+    except (OSError, ValueError):
+        return "not measured (classifier_eval.json is unreadable)"
+    try:
+        acc = float(info["accuracy"])
+        text = f"{100 * acc:.1f}% on {int(info.get('n', 0)):,} labelled repositories"
+    except (KeyError, TypeError, ValueError):
+        return "not measured (classifier_eval.json has no accuracy)"
+    extra = [f"version {info['classifier_version']}" if info.get("classifier_version") else "",
+             f"measured on {info['measured_on']}" if info.get("measured_on") else "",
+             str(info.get("date", ""))]
+    extra = [e for e in extra if e]
+    return text + (f" ({', '.join(extra)})" if extra else "")
+
+
+def build_report_data(
+    conn: sqlite3.Connection, settings: Settings, now: datetime | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> ReportData:
+    """Read the database once and compute every aggregate, claim and comparison."""
+    step = progress or (lambda _name, _advance: None)
+    check_thresholds(settings)
+    try:
+        links = dataset.load_links(conn)
+        uses = dataset.dying_uses(conn)
+        overview = dataset.overview(conn, links)
+        coverage = dataset.coverage_by_year(conn, links)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot read the database: {exc}") from exc
+    step("aggregating", 1)
+    fit = fit_trend(links, replicates=settings.report_bootstrap)
+    step("fitting the trend model", 1)
+    claims, windows = evaluate_claims(links, uses, fit, settings, now)
+    comparisons = compare(links)
+    shares_q = dataset.shares_by_period(links, "Q")
+    built: list[Chart] = []
+    if overview.papers_classified > 0:
+        counts = dataset.counts_by_period(links, "Q")
+        ratio = dataset.ratio_by_period(links, "Q")
+        by_cat = dataset.shares_by_category(links)
+        dying = dataset.dying_by_year(links, uses)
+        views = dataset.official_vs_all(links, "Q")
+        created = dataset.repo_created_view(links)
+        built += [
+            Chart("chart-shares", "shares", "Share per quarter",
+                  "Each paper with classified official code counts once, split evenly over its"
+                  " official repositories; papers whose repositories are all unknown are left"
+                  " out (see coverage). Hover for the 95% Wilson interval and the counts.",
+                  charts.shares_chart(shares_q), shares_q),
+            Chart("chart-ratio", "pytorch-vs-tensorflow", "PyTorch / (PyTorch + TensorFlow)",
+                  "The measure of the best-known conference study: only papers whose code is"
+                  " PyTorch or TensorFlow count. It runs higher than PyTorch's share of all"
+                  " papers with code.", charts.ratio_chart(ratio), ratio),
+            Chart("chart-counts", "counts", "Papers with code per quarter",
+                  "Papers with an official code link, by framework; grey: repository not"
+                  " fetched or not classified.", charts.counts_chart(counts), counts),
+            Chart("chart-categories", "categories", "By primary category",
+                  "The same shares per year within each primary arXiv category (others: every"
+                  " other primary category).", charts.categories_chart(by_cat), by_cat),
+            Chart("chart-dying", "dying-frameworks", "The frameworks called dead or dying",
+                  "Share of papers with classified official code whose repository uses the"
+                  " framework (named among the classifier's frameworks; Keras means standalone"
+                  " `import keras`, not tf.keras), per year, with 95% Wilson intervals.",
+                  charts.dying_chart(dying), dying),
+            Chart("chart-official", "official-vs-all", "Official vs every linked repository",
+                  "Solid: the paper's own repositories. Dotted: every repository a paper links,"
+                  " including tools and baselines it only mentions.",
+                  charts.official_chart(views), views),
+        ]
+        if fit is not None:
+            built.append(Chart(
+                "chart-trend", "trend-model", "Trend model",
+                "Smooth shares from a multinomial logistic regression of label on time (cubic"
+                " B-spline of the date), bands from refits on bootstrap resamples of the papers;"
+                " dots: observed quarters. The dashed line marks the date PyTorch's share first"
+                " exceeds TensorFlow's, the grey band its 95% interval.",
+                charts.trend_chart(fit, shares_q), fit.curves))
+        built.append(Chart(
+            "chart-repo-created", "repo-created", "By repository creation date",
+            "Second view: each official repository once, dated by its creation on the host"
+            " (the time axis of the State of AI and Papers With Code figures).",
+            charts.repo_created_chart(created), created))
+    if overview.papers > 0:
+        built.append(Chart(
+            "chart-coverage", "coverage", "Coverage",
+            "How many papers reach each stage, by year: harvested from arXiv, with an official"
+            " code link, repository fetched, classified with a known label.",
+            charts.coverage_chart(coverage), coverage))
+    step("drawing charts", 1)
+    recent = dataset.recent_papers(links)
+    titles = dataset.titles_for(conn, recent["arxiv_id"].tolist())
+    recent_rows = [{"arxiv_id": r.arxiv_id, "title": titles.get(r.arxiv_id, ""),
+                    "published": f"{r.published:%Y-%m-%d}", "repo": r.repo,
+                    "framework": str(r.framework)} for r in recent.itertuples()]
+    top_rows = [{"repo": r.repo, "papers": f"{r.papers:,}",
+                 "official": f"{int(r.official_papers):,}", "framework": r.framework}
+                for r in dataset.top_repos(links).itertuples()]
+    last = dataset.in_window(links, windows.start, windows.end)
+    counts_last = dataset.label_counts(last)
+    total = float(counts_last.sum())
+    shares_last = {k: float(v / total) for k, v in counts_last.items()} if total else {}
+    return ReportData(overview=overview, charts=built, claims=claims, windows=windows, fit=fit,
+                      comparisons=comparisons, recent=recent_rows, top=top_rows,
+                      coverage=coverage, accuracy=classifier_accuracy(),
+                      shares_last=shares_last)
+
+
+def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].round(6)
+    return out
+
+
+def _write_atomic(path: Path, data: str) -> None:
+    """Write to a temporary file in the same folder, then rename over ``path``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(data)
+        # mkstemp creates 0600; a report is meant to be read (served, shared): 0644.
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def render_page(data: ReportData, settings: Settings, *, stem: str, generated: datetime,
+                changes: ReportChanges | None = None,
+                archive: Sequence[tuple[str, str]] = ()) -> str:
+    """The HTML page (charts must already carry ``html`` and ``href``)."""
+    env = Environment(loader=PackageLoader("analysis", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["pct"] = pct
+    env.filters["num"] = lambda n: f"{n:,}"
+    template = env.get_template("report.html.j2")
+    change_rows = []
+    if changes is not None:
+        for label in dataset.LABELS:
+            before = changes.shares_before.get(label)
+            after = changes.shares_after.get(label)
+            delta = (f"{100 * (after - before):+.1f} points"
+                     if before is not None and after is not None else "n/a")
+            change_rows.append({"label": charts.NAMES[label], "before": pct(before)
+                                if before is not None else "n/a",
+                                "after": pct(after) if after is not None else "n/a",
+                                "delta": delta})
+    ov = data.overview
+    return template.render(
+        generated=f"{generated:%Y-%m-%d %H:%M} UTC", ov=ov, data=data, settings=settings,
+        stem=stem, changes=changes, change_rows=change_rows, archive=list(archive),
+        names=charts.NAMES, min_months=MIN_MONTHS,
+        tiny=0 < ov.papers_classified < settings.claim_min_papers,
+        empty=ov.papers_classified == 0,
+        categories=", ".join(ov.harvest_categories or settings.categories),
+    )
+
+
+def _check_inputs(page_name: str, archive: Sequence[tuple[str, str]]) -> None:
+    if not _PAGE_NAME.match(page_name) or ".." in page_name:
+        raise InputError(f"invalid page name {page_name!r}: use a plain file name ending in"
+                         " .html")
+    for label, href in archive:
+        if not _HREF.match(href) or ".." in href.split("/"):
+            raise InputError(f"invalid archive link {href!r} for {label!r}: use a relative path")
+
+
+def write_report(
+    conn: sqlite3.Connection, settings: Settings, out_dir: Path, *,
+    page_name: str = "index.html", changes: ReportChanges | None = None,
+    archive: Sequence[tuple[str, str]] = (), now: datetime | None = None,
+) -> Path:
+    """Write ``out_dir/page_name`` and its CSVs (in ``out_dir/<stem>-data/``); return the page.
+
+    ``now`` fixes the claims' window end and the page's date (default: the current time).
+    """
+    page, _ = generate_report(conn, settings, out_dir, page_name=page_name, changes=changes,
+                              archive=archive, now=now)
+    return page
+
+
+def generate_report(
+    conn: sqlite3.Connection, settings: Settings, out_dir: Path, *,
+    page_name: str = "index.html", changes: ReportChanges | None = None,
+    archive: Sequence[tuple[str, str]] = (), now: datetime | None = None,
+) -> tuple[Path, ReportData]:
+    """:func:`write_report`, also returning what the page shows (the CLI prints the verdicts)."""
+    _check_inputs(page_name, archive)
+    check_thresholds(settings)
+    generated = now or datetime.now(UTC)
+    stem = page_name[: -len(".html")]
+    out_dir = Path(out_dir)
+    data_dir = out_dir / f"{stem}-data"
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create report folder {data_dir}: {exc.strerror}") from exc
+    with make_progress(transient=True) as bar:
+        task = bar.add_task("report: reading the database", total=5)
+
+        def step(name: str, advance: int) -> None:
+            bar.update(task, advance=advance, description=f"report: {name}")
+
+        data = build_report_data(conn, settings, now=generated, progress=step)
+        first = True
+        for chart in data.charts:
+            chart.html = Markup(chart.figure.to_html(
+                full_html=False, include_plotlyjs=first, div_id=chart.id,
+                config={"displaylogo": False, "responsive": True}))
+            first = False
+            chart.href = f"{stem}-data/{chart.csv}.csv"
+            try:
+                _write_atomic(data_dir / f"{chart.csv}.csv",
+                              _csv_frame(chart.data).to_csv(index=False))
+            except OSError as exc:
+                raise InputError(f"cannot write {data_dir}: {exc.strerror}") from exc
+        _write_atomic(data_dir / "claims.csv", pd.DataFrame(
+            [{k: v for k, v in vars(c).items() if k != "details"} for c in data.claims]
+        ).to_csv(index=False))
+        _write_atomic(data_dir / "published.csv",
+                      pd.DataFrame([vars(c) for c in data.comparisons]).to_csv(index=False))
+        step("writing the page", 1)
+        html = render_page(data, settings, stem=stem, generated=generated, changes=changes,
+                           archive=archive)
+        page = out_dir / page_name
+        try:
+            _write_atomic(page, html)
+        except OSError as exc:
+            raise InputError(f"cannot write {page}: {exc.strerror}") from exc
+        step("done", 1)
+    return page, data
