@@ -36,7 +36,7 @@ from crawler.repo_host import Downloaded, Lookup, RepoMeta, Tree
 from crawler.selection import Selected, select_files
 from survey.console import err_console, make_progress
 from survey.db import transaction
-from survey.errors import InputError, ServiceError
+from survey.errors import InputError, RateLimitError, ServiceError
 from survey.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -269,6 +269,8 @@ def _fetch_one(
             status = "error"
         _store(conn, item, meta, sha, tree, selected, files, status, now, stored=stored)
         return status
+    except RateLimitError:
+        raise  # cannot be waited out within bounds: stop the run, keep what is committed
     except ServiceError as exc:
         message = redact(str(exc), settings.github_token)
         log.info("%s: %s", item.repo, message)

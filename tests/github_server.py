@@ -208,7 +208,8 @@ class GitHubServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -531,3 +532,19 @@ def _flatten(info: dict[str, Any], trees: dict[str, dict[str, Any]]) -> list[dic
                 sub["path"] = f"{child['path']}/{sub['path']}"
                 out.append(sub)
     return out
+
+
+def add_link(conn: Any, arxiv_id: str, repo: str, *, kind: str = "github",
+             official: bool = True, published: str = "2020-01-01T00:00:00Z") -> None:
+    """A harvested paper linking ``repo`` (``host/owner/name``), as the harvest stage stores it."""
+    conn.execute(
+        "INSERT OR IGNORE INTO papers (arxiv_id, version, title, abstract, primary_category,"
+        " categories, authors, published, updated, harvested_at)"
+        " VALUES (?, 1, 'A title', 'An abstract', 'cs.LG', 'cs.LG', '[]', ?, ?, ?)",
+        (arxiv_id, published, published, published),
+    )
+    conn.execute(
+        "INSERT INTO links (arxiv_id, repo, host, kind, url, official, source)"
+        " VALUES (?, ?, ?, ?, ?, ?, 'abstract')",
+        (arxiv_id, repo, repo.split("/")[0], kind, f"https://{repo}", int(official)),
+    )
