@@ -1,0 +1,213 @@
+"""A repository as a list of files, wherever it lives: a local folder or the database.
+
+The classifier only sees this interface, so ``survey classify PATH`` and the reclassification of
+stored repositories run the very same code. Neither source executes anything. A local folder is
+walked without following symlinked folders, and a symlinked file is read only when its target
+lies inside the folder; files over the size cap are not read, and both facts become notes in the
+evidence. A stored repository lists its whole tree (``tree_entries``) but can read only the files
+the fetcher downloaded (``repo_files`` + ``blobs``).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from analysis.evidence import Evidence, note
+from survey.errors import InputError
+
+# Directories that are never the repository's code and can be huge.
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".ipynb_checkpoints",
+                       ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs",
+                       ".idea", ".vscode"})
+MAX_ENTRIES = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    path: str                 # relative, '/' separated
+    size: int | None
+    kind: str = "file"        # file, submodule
+
+
+class Unreadable(Exception):
+    """A file the source cannot give (too large, not downloaded, permission...)."""
+
+
+class RepoSource(Protocol):
+    """What the classifier needs from a repository."""
+
+    label: str
+
+    def entries(self) -> list[Entry]:
+        """Every file path of the repository (not only the readable ones)."""
+        ...
+
+    def read(self, path: str, limit: int) -> bytes:
+        """The bytes of ``path``; raises :class:`Unreadable` (with the reason) otherwise."""
+        ...
+
+    def notes(self) -> list[Evidence]:
+        """Remarks about the walk itself (symlinks not followed, unreadable folders...)."""
+        ...
+
+
+@dataclass
+class LocalSource:
+    """A folder on disk (a checkout, an unpacked archive, anything)."""
+
+    root: Path
+    max_entries: int = MAX_ENTRIES
+    label: str = ""
+    _entries: list[Entry] | None = field(default=None, repr=False)
+    _links: dict[str, str] = field(default_factory=dict, repr=False)
+    _notes: list[Evidence] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self.label = self.label or str(self.root)
+        try:
+            st = os.stat(self.root)
+        except FileNotFoundError:
+            raise InputError(f"{self.label}: no such file or directory") from None
+        except OSError as exc:
+            raise InputError(f"{self.label}: cannot access: {exc.strerror}") from None
+        if not stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{self.label}: not a directory")
+        try:
+            with os.scandir(self.root):
+                pass
+        except OSError as exc:
+            raise InputError(f"{self.label}: cannot read directory: {exc.strerror}") from None
+        self._real_root = os.path.realpath(self.root)
+
+    def entries(self) -> list[Entry]:
+        if self._entries is None:
+            self._entries = self._walk()
+        return self._entries
+
+    def _walk(self) -> list[Entry]:
+        found: list[Entry] = []
+        stack = [""]
+        while stack:
+            rel = stack.pop()
+            folder = os.path.join(self.root, rel) if rel else str(self.root)
+            try:
+                with os.scandir(folder) as it:
+                    children = sorted(it, key=lambda e: e.name)
+            except OSError as exc:
+                self._notes.append(note(rel or ".", f"folder not readable: {exc.strerror}"))
+                continue
+            for child in children:
+                path = f"{rel}/{child.name}" if rel else child.name
+                try:
+                    if child.is_symlink():
+                        self._symlink(child, path, found)
+                    elif child.is_dir(follow_symlinks=False):
+                        if child.name in SKIP_DIRS:
+                            continue
+                        if os.path.exists(os.path.join(child.path, "pyvenv.cfg")):
+                            self._notes.append(note(path, "virtual environment folder skipped"))
+                            continue
+                        stack.append(path)
+                    elif child.is_file(follow_symlinks=False):
+                        found.append(Entry(path, child.stat(follow_symlinks=False).st_size))
+                except OSError as exc:
+                    self._notes.append(note(path, f"not readable: {exc.strerror}"))
+                if len(found) >= self.max_entries:
+                    self._notes.append(note(None, f"walk stopped at {self.max_entries} files"))
+                    return found
+        return found
+
+    def _symlink(self, child: os.DirEntry[str], path: str, found: list[Entry]) -> None:
+        target = os.path.realpath(child.path)
+        inside = target == self._real_root or target.startswith(self._real_root + os.sep)
+        if not inside:
+            self._notes.append(note(path, "symlink pointing outside PATH not followed"))
+        elif os.path.isdir(target):
+            self._notes.append(note(path, "symlinked folder not followed"))
+        elif os.path.isfile(target):
+            self._links[path] = target
+            found.append(Entry(path, os.stat(target).st_size))
+
+    def read(self, path: str, limit: int) -> bytes:
+        full = self._links.get(path) or os.path.join(self.root, path)
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        try:
+            fd = os.open(full, flags)
+        except OSError as exc:
+            raise Unreadable(f"not readable: {exc.strerror}") from None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise Unreadable("not a regular file")
+            if st.st_size > limit:
+                raise Unreadable(f"skipped: {st.st_size:,} bytes, over the {limit:,}-byte cap")
+            with os.fdopen(fd, "rb", closefd=False) as fh:
+                data = fh.read(limit + 1)
+        except OSError as exc:
+            raise Unreadable(f"not readable: {exc.strerror}") from None
+        finally:
+            os.close(fd)
+        if len(data) > limit:
+            raise Unreadable(f"skipped: over the {limit:,}-byte cap")
+        return data
+
+    def notes(self) -> list[Evidence]:
+        return list(self._notes)
+
+
+@dataclass
+class StoredSource:
+    """A fetched repository: its tree from ``tree_entries``, its bytes from ``blobs``."""
+
+    conn: sqlite3.Connection
+    repo: str
+    label: str = ""
+    _files: dict[str, str] | None = field(default=None, repr=False)
+    _notes: list[Evidence] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self.label = self.label or self.repo
+
+    def entries(self) -> list[Entry]:
+        rows = self.conn.execute(
+            "SELECT path, type, size FROM tree_entries"
+            " WHERE repo = ? AND type IN ('blob', 'commit') ORDER BY path", (self.repo,)).fetchall()
+        entries = [Entry(r[0], r[2], "submodule" if r[1] == "commit" else "file") for r in rows]
+        known = {e.path for e in entries}
+        for path in self._selected():
+            if path not in known:  # selected files are files even if the tree was not stored
+                entries.append(Entry(path, None))
+        return entries
+
+    def _selected(self) -> dict[str, str]:
+        if self._files is None:
+            self._files = {r[0]: r[1] for r in self.conn.execute(
+                "SELECT path, sha FROM repo_files WHERE repo = ?", (self.repo,))}
+        return self._files
+
+    def read(self, path: str, limit: int) -> bytes:
+        sha = self._selected().get(path)
+        if sha is None:
+            raise Unreadable("not downloaded")
+        row = self.conn.execute("SELECT size, content FROM blobs WHERE sha = ?", (sha,)).fetchone()
+        if row is None:
+            raise Unreadable("content missing from the store")
+        if row[0] is not None and row[0] > limit:
+            raise Unreadable(f"skipped: {row[0]:,} bytes, over the {limit:,}-byte cap")
+        try:
+            inflater = zlib.decompressobj()
+            data = inflater.decompress(bytes(row[1]), limit + 1)
+        except zlib.error as exc:
+            raise Unreadable(f"stored content corrupt: {exc}") from None
+        if len(data) > limit:
+            raise Unreadable(f"skipped: over the {limit:,}-byte cap")
+        return data
+
+    def notes(self) -> list[Evidence]:
+        return list(self._notes)
