@@ -1,0 +1,294 @@
+"""The fetch stage as a whole: registration, order, idempotence, monthly refresh, kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from github_server import GitHubServer, add_link
+from test_github import FILES, TOKEN, fast, repo_row, run
+
+from crawler.fetch import fetch_repositories, select_work
+from crawler.http import RequestStats
+from survey.db import connect
+from survey.errors import InputError
+
+LATER = datetime.now(UTC) + timedelta(days=45)
+
+
+@pytest.fixture
+def gh():
+    with GitHubServer() as server:
+        yield server
+
+
+def test_registers_every_linked_repository_once(gh: GitHubServer, conn) -> None:
+    gh.model.add_repo("Acme/Net", FILES)
+    add_link(conn, "2001.00001", "github.com/acme/net")
+    add_link(conn, "2001.00002", "github.com/acme/net", official=False)
+    add_link(conn, "2001.00003", "huggingface.co/acme/model", kind="hf-model")
+    add_link(conn, "2001.00004", "gitlab.example.org/team/tool", kind="gitlab")
+    add_link(conn, "2001.00005", "bitbucket.org/team/tool", kind="bitbucket")
+    summary = run(conn, fast(gh))
+    assert summary.registered == 4
+    statuses = dict(conn.execute("SELECT repo, status FROM repos").fetchall())
+    assert statuses == {
+        "github.com/acme/net": "ok",
+        "huggingface.co/acme/model": "not_fetched",
+        "gitlab.example.org/team/tool": "not_fetched",
+        "bitbucket.org/team/tool": "not_fetched",
+    }
+    assert run(conn, fast(gh)).registered == 0
+
+
+def test_official_links_first(gh: GitHubServer, conn) -> None:
+    for i, official in enumerate([False, True, False, True]):
+        gh.model.add_repo(f"Acme/R{i}", FILES)
+        add_link(conn, f"2001.0000{i}", f"github.com/acme/r{i}", official=official)
+    run(conn, fast(gh))
+    order = [s.path for s in gh.seen if s.path.count("/") == 4 and s.kind == "api"]
+    assert order == ["/api/repos/acme/r1", "/api/repos/acme/r3", "/api/repos/acme/r0",
+                     "/api/repos/acme/r2"]
+
+
+def test_second_pending_run_asks_nothing(gh: GitHubServer, conn) -> None:
+    gh.model.add_repo("Acme/Net", FILES)
+    add_link(conn, "2001.00001", "github.com/acme/net")
+    run(conn, fast(gh))
+    gh.reset_counts()
+    summary = run(conn, fast(gh))
+    assert summary.outcomes == {} and gh.counts["api"] == 0 and gh.counts["raw"] == 0
+
+
+def test_unknown_mode_is_a_clear_error(gh: GitHubServer, conn) -> None:
+    with pytest.raises(InputError, match="unknown fetch mode"):
+        run(conn, fast(gh), mode="everything")
+
+
+def _fetched(gh: GitHubServer, conn: Any, n: int = 3, **kw: Any) -> None:
+    for i in range(n):
+        gh.model.add_repo(f"Acme/R{i}", {**FILES, "extra.py": b"# %d\n" % i}, **kw)
+        add_link(conn, f"2001.0000{i}", f"github.com/acme/r{i}")
+    run(conn, fast(gh, github_token=TOKEN))
+    gh.reset_counts()
+
+
+def test_due_refresh_of_unchanged_repositories_costs_only_free_304s(gh: GitHubServer,
+                                                                     conn) -> None:
+    _fetched(gh, conn)
+    summary = run(conn, fast(gh, github_token=TOKEN), mode="due", now=LATER)
+    assert summary.outcomes == {"unchanged": 3}
+    assert gh.counts["not_modified"] == 3 and gh.counts["charged"] == 0
+    assert gh.counts["raw"] == 0
+    assert all(s.if_none_match and s.if_none_match.startswith('W/"') for s in gh.seen)
+    checked = {r[0] for r in conn.execute("SELECT checked_at FROM repos")}
+    assert checked == {LATER.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    assert summary.not_modified == 3 and summary.charged == 0
+
+
+def test_without_token_a_304_is_charged(gh: GitHubServer, conn) -> None:
+    _fetched(gh, conn, n=1)
+    summary = run(conn, fast(gh), mode="due", now=LATER)
+    assert summary.outcomes == {"unchanged": 1}
+    assert gh.counts["not_modified"] == 1 and gh.counts["charged"] == 1
+
+
+def test_recently_checked_quiet_repositories_are_not_due(gh: GitHubServer, conn) -> None:
+    _fetched(gh, conn, pushed_at="2019-01-01T00:00:00Z")
+    summary = run(conn, fast(gh, github_token=TOKEN), mode="due",
+                  now=datetime.now(UTC) + timedelta(days=5))
+    assert summary.outcomes == {} and gh.counts["api"] == 0
+
+
+def test_active_repositories_are_due_every_run(gh: GitHubServer, conn) -> None:
+    recent = (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    gh.model.add_repo("Acme/Busy", FILES, pushed_at=recent)
+    gh.model.add_repo("Acme/Quiet", FILES, pushed_at="2019-01-01T00:00:00Z")
+    add_link(conn, "2001.00001", "github.com/acme/busy")
+    add_link(conn, "2001.00002", "github.com/acme/quiet")
+    run(conn, fast(gh, github_token=TOKEN))
+    work = select_work(conn, "due", datetime.now(UTC) + timedelta(days=1))
+    assert [w.repo for w in work] == ["github.com/acme/busy"]
+    assert select_work(conn, "pending", datetime.now(UTC)) == []
+
+
+def test_changed_head_fetches_only_new_blobs(gh: GitHubServer, conn) -> None:
+    _fetched(gh, conn, n=2)
+    gh.model.push("Acme/R0", {"train.py": b"import jax\n", "new/model.py": b"import flax\n",
+                              "extra.py": None})
+    summary = run(conn, fast(gh, github_token=TOKEN), mode="due", now=LATER)
+    assert summary.outcomes == {"ok": 1, "unchanged": 1}
+    raw = sorted(s.path.split("/", 5)[-1] for s in gh.seen if s.kind == "raw")
+    assert raw == ["new/model.py", "train.py"]
+    # metadata (200, pushed_at changed) + head + tree for R0; a free 304 for R1
+    assert gh.counts["charged"] == 3 and gh.counts["not_modified"] == 1
+    files = dict(conn.execute(
+        "SELECT path, sha FROM repo_files WHERE repo = 'github.com/acme/r0'").fetchall())
+    assert set(files) == {"train.py", "new/model.py", "requirements.txt", "src/model.py"}
+    tree = {r[0] for r in conn.execute(
+        "SELECT path FROM tree_entries WHERE repo = 'github.com/acme/r0'")}
+    assert "extra.py" not in tree and "new/model.py" in tree
+    assert repo_row(conn, "github.com/acme/r0")["head_sha"] == gh.model.get("Acme/R0").head
+
+
+def test_changed_metadata_same_head_fetches_no_tree(gh: GitHubServer, conn) -> None:
+    _fetched(gh, conn, n=1)
+    gh.model.get("Acme/R0").stars = 99
+    summary = run(conn, fast(gh, github_token=TOKEN), mode="due", now=LATER)
+    assert summary.outcomes == {"unchanged": 1}
+    assert gh.counts["charged"] == 2  # metadata + head sha; no tree, no raw
+    assert not any("/git/trees/" in s.path for s in gh.seen) and gh.counts["raw"] == 0
+    assert repo_row(conn, "github.com/acme/r0")["stars"] == 99
+
+
+def test_refresh_after_rename_keeps_one_row_and_alias(gh: GitHubServer, conn) -> None:
+    _fetched(gh, conn, n=1)
+    gh.model.rename("Acme/R0", "Lab/R0-renamed")
+    summary = run(conn, fast(gh, github_token=TOKEN), mode="due", now=LATER)
+    assert summary.outcomes == {"ok": 1}
+    assert [r[0] for r in conn.execute("SELECT repo FROM repos")] == ["github.com/lab/r0-renamed"]
+    assert dict(conn.execute("SELECT alias, repo FROM repo_aliases").fetchall()) == {
+        "github.com/acme/r0": "github.com/lab/r0-renamed"}
+    assert gh.counts["raw"] == 0  # every blob was already stored
+
+
+def test_refresh_of_deleted_repository_keeps_its_data(gh: GitHubServer, conn) -> None:
+    _fetched(gh, conn, n=1)
+    gh.model.delete("Acme/R0")
+    assert run(conn, fast(gh, github_token=TOKEN), mode="due", now=LATER).outcomes == {
+        "missing": 1}
+    assert repo_row(conn, "github.com/acme/r0")["status"] == "missing"
+    assert conn.execute("SELECT COUNT(*) FROM repo_files").fetchone()[0] == 4
+
+
+def test_failed_refresh_keeps_status_and_stays_due(gh: GitHubServer, conn) -> None:
+    _fetched(gh, conn, n=1)
+    before = repo_row(conn, "github.com/acme/r0")
+    gh.add_fault(r"(?i)acme/r0", 503, times=100)
+    assert run(conn, fast(gh, github_token=TOKEN), mode="due", now=LATER).outcomes == {
+        "error": 1}
+    after = repo_row(conn, "github.com/acme/r0")
+    assert after["status"] == "ok" and after["checked_at"] == before["checked_at"]
+    assert "refresh failed" in after["status_detail"]
+    assert [w.repo for w in select_work(conn, "due", LATER)] == ["github.com/acme/r0"]
+
+
+def test_blob_shared_by_forks_is_stored_once(gh: GitHubServer, conn) -> None:
+    gh.model.add_repo("Acme/Net", FILES)
+    gh.model.add_repo("Fork/Net", FILES, fork=True)
+    add_link(conn, "2001.00001", "github.com/acme/net")
+    add_link(conn, "2001.00002", "github.com/fork/net")
+    run(conn, fast(gh))
+    assert conn.execute("SELECT COUNT(*) FROM blobs").fetchone()[0] == 3
+    assert conn.execute("SELECT COUNT(*) FROM repo_files").fetchone()[0] == 6
+    assert gh.counts["raw"] == 3
+    assert repo_row(conn, "github.com/fork/net")["fork"] == 1
+
+
+def test_repository_without_python_keeps_tree_and_other_code(gh: GitHubServer, conn) -> None:
+    gh.model.add_repo("Acme/Lua", {"train.lua": b"require 'nn'\n", "models/net.prototxt":
+                                   b"layer {}\n", "README.md": b"# readme\n"}, language="Lua")
+    add_link(conn, "2001.00001", "github.com/acme/lua")
+    run(conn, fast(gh))
+    tree = {r[0] for r in conn.execute("SELECT path FROM tree_entries")}
+    assert tree == {"train.lua", "models", "models/net.prototxt", "README.md"}
+    roles = dict(conn.execute("SELECT path, role FROM repo_files").fetchall())
+    assert roles == {"train.lua": "other", "models/net.prototxt": "other"}
+
+
+def test_submodules_are_tree_entries(gh: GitHubServer, conn) -> None:
+    gh.model.add_repo("Acme/Net", FILES, submodules={"ext/lib": "c" * 40})
+    add_link(conn, "2001.00001", "github.com/acme/net")
+    run(conn, fast(gh))
+    row = conn.execute("SELECT type, sha FROM tree_entries WHERE path = 'ext/lib'").fetchone()
+    assert tuple(row) == ("commit", "c" * 40)
+
+
+_CHILD = """
+import sys
+sys.path.insert(0, {tests!r})
+from crawler.fetch import fetch_repositories
+from crawler.http import RequestStats
+from survey.db import connect
+from survey.settings import load_settings
+settings = load_settings({{"http_backoff": 0.01, "raw_workers": 2}})
+conn = connect({db!r})
+summary = fetch_repositories(conn, settings, RequestStats(), progress=False)
+print(summary.as_dict())
+"""
+
+
+def _child(gh: GitHubServer, db: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "GITHUB_API_URL": gh.api_url, "SURVEY_GITHUB_RAW_URL": gh.raw_url,
+           "GITHUB_TOKEN": TOKEN}
+    code = _CHILD.format(tests=str(Path(__file__).parent), db=str(db))
+    return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_kill_9_resumes_with_nothing_lost_and_nothing_twice(gh: GitHubServer, db_path) -> None:
+    n = 12
+    conn = connect(db_path)
+    for i in range(n):
+        files = {f"m{j}.py": b"# repo %d file %d\n" % (i, j) for j in range(4)}
+        gh.model.add_repo(f"Acme/R{i:02d}", {**files, "requirements.txt": b"torch\n"})
+        add_link(conn, f"2001.{i:05d}", f"github.com/acme/r{i:02d}")
+    conn.close()
+    gh.add_fault(r"^/raw/", delay=0.04, times=10_000)  # slow enough to kill mid-run
+
+    child = _child(gh, db_path)
+    watcher = sqlite3.connect(db_path, timeout=30)
+    deadline = time.monotonic() + 30
+    done = 0
+    while time.monotonic() < deadline:
+        done = watcher.execute("SELECT COUNT(*) FROM repos WHERE status = 'ok'").fetchone()[0]
+        if done >= 3:
+            break
+        time.sleep(0.02)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=10)
+    assert child.returncode == -signal.SIGKILL
+    watcher.close()
+
+    conn = connect(db_path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finished = {r[0] for r in conn.execute("SELECT repo FROM repos WHERE status = 'ok'")}
+    assert 3 <= len(finished) < n
+    # Every committed repository is whole: 5 files each, blobs present.
+    for repo in finished:
+        count = conn.execute("SELECT COUNT(*) FROM repo_files f JOIN blobs b ON b.sha = f.sha"
+                             " WHERE f.repo = ?", (repo,)).fetchone()[0]
+        assert count == 5, repo
+    # Nothing half-written: a repository without status ok has no rows.
+    assert conn.execute("SELECT COUNT(*) FROM repo_files WHERE repo NOT IN"
+                        " (SELECT repo FROM repos WHERE status = 'ok')").fetchone()[0] == 0
+    conn.close()
+
+    gh.reset_counts()
+    child = _child(gh, db_path)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    asked = {s.path.split("/")[4] for s in gh.seen if s.kind == "api"}
+    assert not asked & {r.split("/")[-1] for r in finished}  # nothing fetched twice
+    conn = connect(db_path)
+    assert conn.execute("SELECT COUNT(*) FROM repos WHERE status = 'ok'").fetchone()[0] == n
+    assert conn.execute("SELECT COUNT(*) FROM repo_files").fetchone()[0] == 5 * n
+    # requirements.txt is shared by all: stored once
+    assert conn.execute("SELECT COUNT(*) FROM blobs").fetchone()[0] == 4 * n + 1
+    conn.close()
+
+
+def test_progress_bar_is_drawn(gh: GitHubServer, conn, capsys) -> None:
+    gh.model.add_repo("Acme/Net", FILES)
+    add_link(conn, "2001.00001", "github.com/acme/net")
+    fetch_repositories(conn, fast(gh, github_token=TOKEN), RequestStats(), progress=True)
+    assert "fetch repositories" in capsys.readouterr().err
