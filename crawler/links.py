@@ -12,7 +12,8 @@ so no catastrophic backtracking), plus bounded look-ups around each match:
    broken by a line wrap (``https://\\n github.com``) is rejoined.
 2. URLs are found with a scheme (any host) or without one (known code hosts only).
 3. A URL that ends at a line break and is visibly unfinished is joined with the next line
-   (arXiv metadata is hard-wrapped and submitters' URLs get split).
+   (arXiv metadata is hard-wrapped and submitters' URLs get split); one cut after a slash
+   is also joined across a space (text extracted from PDFs: ``github.com/owner/ name``).
 4. Trailing punctuation, unbalanced closing brackets and quotes are stripped; ``normalise``
    maps the URL to a lower-case ``host/owner/name`` key or drops it.
 5. ``official`` is decided from cue words in the same sentence (see ``_is_official``).
@@ -247,7 +248,7 @@ _URL = re.compile(
     rf"{_URL_CHARS}+",
     re.IGNORECASE,
 )
-_WRAP_NEXT = re.compile(rf"[ \t]*\r?\n[ \t]*({_URL_CHARS}+)")
+_WRAP_NEXT = re.compile(rf"([ \t]*\r?\n[ \t]*|[ \t]{{1,2}})({_URL_CHARS}+)")
 _LATEX = re.compile(r"\\([_%#&~$])(?:\{\})?|\\textasciitilde(?:\{\})?|\$\\sim\$")
 _SCHEME_WRAP = re.compile(r"(?i)(\bhttps?://)[ \t]*\r?\n[ \t]*")
 _TRAIL = ".,;:!?*'"
@@ -277,13 +278,15 @@ def _clean(raw: str) -> str:
     return raw[:end]
 
 
-def _should_join(raw: str, cont: str) -> bool:
-    """Whether a URL ending at a line break continues on the next line."""
+def _should_join(raw: str, cont: str, newline: bool) -> bool:
+    """Whether a URL continues after a line break (or, when visibly cut, after a space)."""
     if _URL.match(cont):
-        return False  # the next line starts a URL of its own
+        return False  # the next token starts a URL of its own
+    unfinished = normalise(_clean(raw)) is None
+    if not newline:  # PDF-extracted text: "github.com/owner/ name"
+        return unfinished and raw.endswith("/")
     if raw.endswith(("-", "_")) or cont.startswith("/"):
         return True
-    unfinished = normalise(_clean(raw)) is None
     if unfinished and raw.endswith(("/", ".")):
         return True
     return unfinished and "/" in cont
@@ -308,9 +311,9 @@ def _find_urls(text: str) -> list[tuple[int, int, str]]:
         raw, end = m.group(0), m.end()
         for _ in range(_MAX_JOINS):
             nxt = _WRAP_NEXT.match(text, end)
-            if nxt is None or not _should_join(raw, nxt.group(1)):
+            if nxt is None or not _should_join(raw, nxt.group(2), "\n" in nxt.group(1)):
                 break
-            raw, end = raw + nxt.group(1), nxt.end()
+            raw, end = raw + nxt.group(2), nxt.end()
         found.append((m.start(), end, raw))
         pos = end
 
@@ -319,32 +322,41 @@ def _find_urls(text: str) -> list[tuple[int, int, str]]:
 # official or mention
 # ---------------------------------------------------------------------------------------------
 
-# Cues that the link is the paper's own code, data, models or page.
+# Strong cues that the link is the paper's own code, data, models or page.
 _OWN = re.compile(r"""\b(?:
     our(?:\s+[\w-]+){0,2}?\s+(?:code|codes|codebase|implementation|implementations|source|
         software|models?|data|datasets?|library|toolkit|toolbox|framework|project|repository|
         repo|benchmark|demo|tool|package|weights|checkpoints|adapters|system|method)
   | codes? | source\s+code | implementation | codebase
-  | (?:publicly\s+|freely\s+|made\s+)?available(?:\s+(?:at|from|on|in|online|here))?
-  | (?:downloaded|obtained|accessed|retrieved)\s+from
   | (?:we\s+)?(?:release|released|releasing|publish|published|share|open-?source[ds]?|
         open\s+source)
-  | publicly | can\s+be\s+found | hosted | will\s+be | upon\s+acceptance
+  | will\s+be | upon\s+acceptance
   | project\s+(?:page|website|webpage|site) | web\s?page | website | homepage | demo
   | (?:github|gitlab|models?|data|dataset|weights|samples|videos|leaderboard|source|
         software|repository|repo)\s*:
   | reproduc\w*
 )\b""", re.IGNORECASE | re.VERBOSE)
 
-# Cues that the link is someone else's tool, baseline or library.
+# Weak cues: the thing is reachable at the link, which says nothing of whose it is ("a public
+# dataset, available at"). They count as own only when the sentence has no strong cue.
+_WEAK_OWN = re.compile(r"""\b(?:
+    (?:publicly\s+|freely\s+|made\s+)?available(?:\s+(?:at|from|on|in|online|here))?
+  | (?:downloaded|obtained|accessed|retrieved)\s+from
+  | publicly | can\s+be\s+found | hosted | accessible
+)\b""", re.IGNORECASE | re.VERBOSE)
+
+# Strong cues that the link is someone else's tool, baseline, library or data. A verb takes up
+# to three following words with it, so "we use the implementation in" outranks "implementation".
 _MENTION = re.compile(r"""(?:\b(?:
-    (?:we\s+)?(?:use|uses|used|using|utili[sz]e[sd]?|utili[sz]ing|employ\w*|adopt\w*)
+    (?:we\s+)?(?:use|uses|used|using|utili[sz]e[sd]?|utili[sz]ing|employ\w*|adopt\w*|
+        borrow\w*)(?:\s+(?!our\b)[\w-]+){0,3}
   | (?:build|builds|building|built)\s+(?:up)?on | based\s+on | on\s+top\s+of
-  | follow(?:s|ing|ed)? | from
+  | follow(?:s|ing|ed)?
+  | (?<!available\s)(?<!downloaded\s)(?<!obtained\s)(?<!accessed\s)(?<!retrieved\s)from
   | baselines? | compar\w*(?:\s+(?:with|to|against))? | against
   | (?:re-?)?implementation\s+of(?!\s+our) | (?:code|codebase)\s+of(?!\s+our)
-  | reimplementation | re-implementation
-  | third[-\s]party(?:\s+[\w-]+){0,2} | et\s+al | borrow\w* | adapt\w* | modif\w* | fork\w*
+  | reimplementation | re-implementation | original(?:\s+(?!our\b)[\w-]+){0,2}
+  | third[-\s]party(?:\s+[\w-]+){0,2} | et\s+al | adapt\w* | modif\w* | fork\w*
   | provided\s+by | courtesy\s+of | thanks?\s+to | thank | authors\s+of | their(?:\s+[\w-]+){0,2}
   | such\s+as | including | rel(?:y|ies|ying)\s+on | leverag\w* | powered\s+by
   | implemented\s+(?:in|with) | run\s+with | extend\w*
@@ -362,13 +374,16 @@ _POST_WORDS = 8
 _CONTEXT_CHARS = 400
 
 
+_PLACEHOLDER = "\u27e8u\u27e9"  # stands for a URL in the masked text; no cue matches it
+
+
 def _mask(text: str, spans: list[tuple[int, int, str]]) -> str:
-    """Replace every URL by ``URL`` padded to the same length, so cues inside URLs don't count."""
+    """Replace every URL by a placeholder of the same length: cues inside URLs don't count."""
     parts: list[str] = []
     pos = 0
     for start, end, _ in spans:
         parts.append(text[pos:start])
-        parts.append("URL".ljust(end - start)[: end - start])
+        parts.append(_PLACEHOLDER.ljust(end - start)[: end - start])
         pos = end
     parts.append(text[pos:])
     return "".join(parts)
@@ -377,8 +392,8 @@ def _mask(text: str, spans: list[tuple[int, int, str]]) -> str:
 def _cue(context: str, nearest_last: bool) -> bool | None:
     """The polarity of the cue nearest the link in ``context``; None when there is no cue.
 
-    Nearest means the latest-ending cue before the link (``nearest_last``) or the earliest-
-    starting one after it; on a tie the longer cue wins ("available from" beats "from").
+    Strong cues first: the latest-ending one before the link (``nearest_last``) or the earliest-
+    starting one after it, the longer on a tie. A weak cue alone means own.
     """
     best: tuple[int, int, bool] | None = None
     for polarity, pattern in ((True, _OWN), (False, _MENTION)):
@@ -386,23 +401,34 @@ def _cue(context: str, nearest_last: bool) -> bool | None:
             rank = (m.end(), -m.start()) if nearest_last else (-m.start(), m.end())
             if best is None or rank > best[:2]:
                 best = (rank[0], rank[1], polarity)
-    return None if best is None else best[2]
+    if best is not None:
+        return best[2]
+    return True if _WEAK_OWN.search(context) else None
 
 
 def _is_official(masked: str, start: int, end: int) -> bool:
     """Own code or mention, from the cue words of the sentence around ``masked[start:end]``.
 
-    The rule: in the link's sentence, the nearest cue among the last 12 words before the link
-    decides; failing that, the nearest cue among the next 8 words after it; failing that the
-    link is official (a bare link in an abstract or comment is nearly always the authors').
+    The rule: in the link's sentence, the nearest strong cue among the last 12 words before the
+    link decides, else a weak cue there means own. An earlier link in the sentence bounds the
+    clause: the words since that link are consulted first, the whole window only if they hold
+    no cue ("builds on URL1 and is available at URL2" vs "based on URL1 and URL2"). Failing
+    all that, the same among the next 8 words after the link; failing that the link is official
+    (a bare link in an abstract or comment is nearly always the authors').
     """
     lo = max(0, start - _CONTEXT_CHARS)
     before = masked[lo:start]
     cut = 0
     for m in _SENTENCE_END.finditer(before):
         cut = m.end()
-    pre = " ".join(before[cut:].split()[-_PRE_WORDS:])
-    verdict = _cue(pre, nearest_last=True)
+    words = before[cut:].split()[-_PRE_WORDS:]
+    marked = [i for i, word in enumerate(words) if _PLACEHOLDER in word]
+    if marked:
+        last = marked[-1]
+        verdict = _cue(" ".join(words[last + 1:]), nearest_last=True)
+        if verdict is not None:
+            return verdict
+    verdict = _cue(" ".join(words), nearest_last=True)
     if verdict is not None:
         return verdict
     after = masked[end:end + _CONTEXT_CHARS]
