@@ -94,65 +94,53 @@ def _json(text: str | None) -> dict[str, Any]:
 
 def render_status(status: dict[str, Any]) -> RenderableType:
     """One screen: papers, links by host, windows (short ones with both numbers), runs."""
-    parts: list[RenderableType] = []
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
     p = status["papers"]
-    head = Table(show_header=False, box=None, pad_edge=False)
-    head.add_column(style="bold")
-    head.add_column()
     span = f" (first versions {p['first'][:10]} .. {p['last'][:10]})" if p["total"] else ""
-    _row(head, "papers", f"{p['total']:,}{span}")
+    _row(table, "papers", f"{p['total']:,}{span}")
     if p["by_year"]:
-        _row(head, "  by year", ", ".join(f"{y} {n:,}" for y, n in p["by_year"].items()))
+        _row(table, "  by year", ", ".join(f"{y} {n:,}" for y, n in p["by_year"].items()))
     links = status["links"]
-    _row(head, "links", f"{links['total']:,} ({links['official']:,} official) to"
-                          f" {links['repos']:,} repositories, from {p['with_links']:,} papers")
+    _row(table, "links", f"{links['total']:,} ({links['official']:,} official) to"
+                         f" {links['repos']:,} repositories, from {p['with_links']:,} papers")
     for host, n in list(links["by_host"].items())[:8]:
-        _row(head, f"  {host}", f"{n:,}")
+        _row(table, f"  {host}", f"{n:,}")
     if "repos" in status:
-        _row(head, "repositories", ", ".join(f"{k} {v:,}" for k, v in status["repos"].items()))
+        _row(table, "repositories", ", ".join(f"{k} {v:,}" for k, v in status["repos"].items()))
     if "classifications" in status:
-        _row(head, "frameworks",
-                     ", ".join(f"{k} {v:,}" for k, v in status["classifications"].items()))
-    parts.append(head)
-
-    if status["windows"]:
-        wt = Table(title="harvest windows", title_justify="left")
-        for col in ("categories", "range", "complete", "short", "split", "requests"):
-            wt.add_column(col, justify="right" if col not in ("categories", "range") else "left")
-        for w in status["windows"]:
-            _row(wt, w["categories"], f"{w['from'][:10]} .. {w['to'][:10]}",
-                       f"{w['complete']:,}", f"{w['short']:,}", f"{w['split']:,}",
-                       f"{w['requests'] or 0:,}")
-        parts.append(wt)
-        for w in status["windows"]:
-            for s in w["short_windows"][:MAX_SHORT_SHOWN]:
-                parts.append(Text(f"short: {s['start']} .. {s['end']} [{w['categories']}]:"
-                                  f" {s['fetched']:,} of {s['total']:,} papers received"
-                                  " (retried by the next crawl)", style="yellow"))
-            if len(w["short_windows"]) > MAX_SHORT_SHOWN:
-                parts.append(Text(f"... and {len(w['short_windows']) - MAX_SHORT_SHOWN}"
-                                  " more short windows", style="yellow"))
-    else:
-        parts.append(Text("no harvest windows yet: run `survey crawl --since 2018`"))
-
-    if status["runs"]:
-        rt = Table(title="last runs", title_justify="left")
-        for col in ("id", "command", "started", "finished", "outcome", "what"):
-            rt.add_column(col)
-        for r in status["runs"]:
-            what = r["error"] or ""
-            h = r["harvest"]
-            if h and not what:
-                what = (f"{h['papers_new']:,} new papers, windows {h['windows_done']} done /"
-                        f" {h['windows_skipped']} skipped / {h['windows_short']} short")
-            if r["requests"]:
-                what += "; requests " + ", ".join(f"{k} {v:,}" for k, v in r["requests"].items())
-            _row(rt, str(r["id"]), r["command"], (r["started_at"] or "")[:19],
-                       (r["finished_at"] or "")[:19], r["outcome"], what.strip("; "))
-        parts.append(rt)
-    return Group(*parts)
+        _row(table, "frameworks",
+             ", ".join(f"{k} {v:,}" for k, v in status["classifications"].items()))
+    if not status["windows"]:
+        _row(table, "windows", "none yet: run `survey crawl --since 2018`")
+    for w in status["windows"]:
+        _row(table, "windows", f"[{w['categories']}] {w['from'][:10]} .. {w['to'][:10]}:"
+                               f" {w['complete']:,} complete, {w['short']:,} short,"
+                               f" {w['split']:,} split; {w['requests'] or 0:,} requests")
+        for s in w["short_windows"][:MAX_SHORT_SHOWN]:
+            _row(table, "  short", f"{s['start']} .. {s['end']}: {s['fetched']:,} of"
+                                   f" {s['total']:,} papers received (retried by the next crawl)",
+                 style="yellow")
+        if len(w["short_windows"]) > MAX_SHORT_SHOWN:
+            _row(table, "  short", f"... and {len(w['short_windows']) - MAX_SHORT_SHOWN} more",
+                 style="yellow")
+    if not status["runs"]:
+        _row(table, "runs", "none yet")
+    for r in status["runs"]:
+        what = r["error"] or ""
+        h = r["harvest"]
+        if h and not what:
+            what = (f"{h['papers_new']:,} new papers; windows {h['windows_done']} done,"
+                    f" {h['windows_skipped']} skipped, {h['windows_short']} short")
+        if r["requests"]:
+            what += "; requests " + ", ".join(f"{k} {v:,}" for k, v in r["requests"].items())
+        when = (r["started_at"] or "").replace("T", " ")[:16]
+        _row(table, f"run #{r['id']}", f"{r['command']} {when} {r['outcome']}"
+                                       + (f": {what.strip('; ')}" if what else ""))
+    return Group(table)
 
 
-def _row(table: Table, *cells: str) -> None:
+def _row(table: Table, *cells: str, style: str = "") -> None:
     """Cells as plain text: outside strings (errors, categories) are never read as markup."""
-    table.add_row(*(Text(c) for c in cells))
+    table.add_row(*(Text(c, style=style) for c in cells))

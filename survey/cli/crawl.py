@@ -16,18 +16,20 @@ def crawl(
     since: Annotated[str, typer.Option(
         "--since", help="Start: YEAR, YYYY-MM or YYYY-MM-DD (UTC), e.g. 2018.")],
     until: Annotated[str | None, typer.Option(
-        "--until", help="End, inclusive: YEAR, YYYY-MM or YYYY-MM-DD [default: now].")] = None,
+        "--until",
+        help="End, inclusive: YEAR, YYYY-MM or YYYY-MM-DD (default: the end of this month).",
+    )] = None,
     categories: Annotated[str | None, typer.Option(
         "--categories",
-        help="arXiv categories, comma separated [env SURVEY_CATEGORIES;"
-             " default cs.LG,cs.CV,cs.CL,cs.AI,cs.NE,stat.ML].")] = None,
+        help="arXiv categories, comma separated (env SURVEY_CATEGORIES;"
+             " default cs.LG,cs.CV,cs.CL,cs.AI,cs.NE,stat.ML).")] = None,
     arxiv_api_url: Annotated[str | None, typer.Option(
-        "--arxiv-api-url", help="arXiv API endpoint [env SURVEY_ARXIV_API_URL].")] = None,
+        "--arxiv-api-url", help="arXiv API endpoint (env SURVEY_ARXIV_API_URL).")] = None,
     arxiv_delay: Annotated[float | None, typer.Option(
         "--arxiv-delay", min=0.0,
-        help="Seconds between arXiv requests [env SURVEY_ARXIV_DELAY; default 3].")] = None,
+        help="Seconds between arXiv requests (env SURVEY_ARXIV_DELAY; default 3).")] = None,
     progress: Annotated[bool | None, typer.Option(
-        "--progress/--no-progress", help="Progress bars [default: when stderr is a terminal].",
+        "--progress/--no-progress", help="Progress bars (default: when stderr is a terminal).",
     )] = None,
     db: DbOption = None,
 ) -> None:
