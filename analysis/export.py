@@ -39,9 +39,9 @@ _SQL = """
 """
 
 
-def framework_names(raw: str | None) -> str:
+def framework_names(raw: object) -> str:
     """``{"pytorch": 2.5, "keras": 0.4}`` -> ``pytorch;keras`` (highest score first)."""
-    if not raw:
+    if not isinstance(raw, str) or not raw:
         return ""
     try:
         value = json.loads(raw)

@@ -24,8 +24,9 @@ def wilson(k: ArrayLike, n: ArrayLike, z: float = Z95) -> tuple[np.ndarray, np.n
         denom = 1 + z2 / n
         centre = (p + z2 / (2 * n)) / denom
         half = z * np.sqrt(np.maximum(p * (1 - p) / n + z2 / (4 * n * n), 0.0)) / denom
-        lo = np.clip(centre - half, 0.0, 1.0)
-        hi = np.clip(centre + half, 0.0, 1.0)
+        # Exact at the edges: no successes means a lower bound of 0, all successes an upper 1.
+        lo = np.where(k <= 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+        hi = np.where(k >= n, 1.0, np.clip(centre + half, 0.0, 1.0))
     bad = ~(n > 0)
     lo = np.where(bad, np.nan, lo)
     hi = np.where(bad, np.nan, hi)

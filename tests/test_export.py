@@ -1,0 +1,130 @@
+"""`survey export`: DESIGN.md's columns exactly, three formats, one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from synthetic import add_classification, add_link, add_paper, add_paper_with_code, add_repo
+from typer.testing import CliRunner
+
+from analysis.export import EXPORT_COLUMNS, export_rows, framework_names, write_export
+from survey.cli import app
+from survey.db import connect
+
+DESIGN_COLUMNS = ["arxiv_id", "title", "published", "primary_category", "categories", "repo",
+                  "official", "framework", "frameworks", "confidence"]
+
+
+@pytest.fixture
+def filled(db_path: Path) -> Path:
+    conn = connect(db_path)
+    add_paper_with_code(conn, "2101.00001", "2021-01-05T10:00:00Z", "pytorch",
+                        title="Title, with \"quotes\"\nand a newline",
+                        frameworks={"keras": 0.5, "pytorch": 2.0, "tensorflow": 0.5})
+    add_paper(conn, "2102.00002", "2021-02-05", primary_category="cs.CV",
+              categories="cs.CV cs.LG")
+    add_repo(conn, "github.com/new/name")
+    conn.execute("INSERT INTO repo_aliases VALUES ('github.com/old/name', 'github.com/new/name')")
+    add_link(conn, "2102.00002", "github.com/old/name")
+    add_classification(conn, "github.com/new/name", "jax", {"jax": 1.0}, confidence=0.75)
+    add_repo(conn, "huggingface.co/org/model")
+    add_link(conn, "2102.00002", "huggingface.co/org/model", official=False, kind="hf-model")
+    conn.close()
+    return db_path
+
+
+def test_columns_and_values(filled: Path) -> None:
+    conn = connect(filled)
+    df = export_rows(conn)
+    conn.close()
+    assert list(df.columns) == EXPORT_COLUMNS == DESIGN_COLUMNS
+    rows = df.to_dict("records")
+    assert [r["repo"] for r in rows] == ["github.com/u210100001/r0", "github.com/new/name",
+                                         "huggingface.co/org/model"]
+    first, second, third = rows
+    assert first["published"] == "2021-01-05" and first["official"] is True
+    assert first["frameworks"] == "pytorch;keras;tensorflow"
+    assert second["framework"] == "jax" and second["confidence"] == 0.75
+    assert second["categories"] == "cs.CV cs.LG" and second["primary_category"] == "cs.CV"
+    assert third["framework"] == "unknown" and pd.isna(third["confidence"])
+    assert third["official"] is False and third["frameworks"] == ""
+
+
+def test_framework_names_tolerates_odd_json() -> None:
+    assert framework_names(None) == "" and framework_names("nope") == ""
+    assert framework_names('["a", "b"]') == "a;b"
+    assert framework_names('{"x": "high", "y": 1}') == "y;x"
+
+
+def test_cli_csv_to_stdout_round_trips(filled: Path) -> None:
+    result = CliRunner().invoke(app, ["export", "--db", str(filled)])
+    assert result.exit_code == 0, result.output
+    df = pd.read_csv(io.StringIO(result.stdout), keep_default_na=False)
+    assert list(df.columns) == DESIGN_COLUMNS and len(df) == 3
+    assert df.loc[0, "title"] == "Title, with \"quotes\"\nand a newline"
+    assert df["official"].tolist() == [True, True, False]
+
+
+def test_cli_json_and_parquet(filled: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["export", "--db", str(filled), "--format", "json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert [list(r) for r in rows] == [DESIGN_COLUMNS] * 3
+    assert rows[2]["confidence"] is None and rows[2]["official"] is False
+    out = tmp_path / "links.parquet"
+    result = runner.invoke(app, ["export", "--db", str(filled), "--format", "parquet",
+                                 "--out", str(out)])
+    assert result.exit_code == 0 and "wrote 3 rows" in result.output
+    back = pd.read_parquet(out)
+    assert list(back.columns) == DESIGN_COLUMNS and back["official"].dtype == bool
+    csv_out = tmp_path / "links.csv"
+    assert runner.invoke(app, ["export", "--db", str(filled), "--out", str(csv_out)]).exit_code == 0
+    assert pd.read_csv(csv_out)["arxiv_id"].astype(str).tolist()[0] == "2101.00001"
+    assert oct(csv_out.stat().st_mode & 0o777) == "0o644"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--format", "parquet"], "parquet is a binary format: give --out FILE"),
+    (["--format", "xml"], "unknown format 'xml'"),
+    (["--out", "/nonexistent-dir/x.csv"], "folder /nonexistent-dir does not exist"),
+])
+def test_cli_bad_input_is_one_line(filled: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(app, ["export", "--db", str(filled), *args])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: {message}")
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+
+
+def test_cli_out_is_a_directory(filled: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["export", "--db", str(filled), "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "is a directory" in result.output
+
+
+def test_failed_write_keeps_the_previous_file(filled: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "links.json"
+    out.write_text("previous export")
+    conn = connect(filled)
+
+    def boom(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pd.DataFrame, "to_json", boom)
+    with pytest.raises(KeyboardInterrupt):
+        write_export(conn, "json", out)
+    conn.close()
+    assert out.read_text() == "previous export"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".links")] == []
+
+
+def test_empty_database_exports_header_only(db_path: Path) -> None:
+    connect(db_path).close()
+    result = CliRunner().invoke(app, ["export", "--db", str(db_path)])
+    assert result.exit_code == 0 and result.stdout.strip() == ",".join(DESIGN_COLUMNS)
+    result = CliRunner().invoke(app, ["export", "--db", str(db_path), "--format", "json"])
+    assert json.loads(result.stdout) == []

@@ -1,0 +1,144 @@
+"""The trend model and the claims' verdicts, on data whose truth is known."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+from synthetic import add_paper_with_code, fill_synthetic
+
+from analysis import dataset
+from analysis.claims import NOT_ENOUGH, NOT_SUPPORTED, SUPPORTED, evaluate_claims
+from analysis.trends import fit_trend
+from survey.errors import ConfigError
+from survey.settings import Settings
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _claims(conn, settings: Settings | None = None, replicates: int = 60):
+    settings = settings or Settings()
+    df = dataset.load_links(conn)
+    fit = fit_trend(df, replicates=replicates)
+    claims, _ = evaluate_claims(df, dataset.dying_uses(conn), fit, settings, NOW)
+    return {c.key: c for c in claims}, fit
+
+
+@pytest.fixture(scope="module")
+def synthetic_conn(tmp_path_factory):
+    from survey.db import connect
+
+    conn = connect(tmp_path_factory.mktemp("claims") / "s.db")
+    fill_synthetic(conn, 60_000, seed=11)
+    yield conn
+    conn.close()
+
+
+def test_trend_model_recovers_the_generating_crossover(synthetic_conn) -> None:
+    fit = fit_trend(dataset.load_links(synthetic_conn), replicates=80)
+    assert fit is not None
+    c = fit.crossover
+    # The generating shares cross on 2018-09-17 (linear between the 2017 and 2019 anchors).
+    truth = pd.Timestamp("2018-09-17")
+    assert c.status == "crossed" and c.share_crossing == 1.0
+    assert abs((c.date - truth).days) < 75
+    assert c.low < c.date < c.high and (c.high - c.low).days < 200
+    curves = fit.curves
+    last = curves[curves["month"] == curves["month"].max()].set_index("label")
+    assert last.loc["pytorch", "share"] == pytest.approx(0.82, abs=0.05)
+    assert (curves["low"] <= curves["share"] + 1e-9).all()
+    assert (curves["share"] <= curves["high"] + 1e-9).all()
+    total = curves.groupby("month")["share"].sum()
+    assert total.to_numpy() == pytest.approx(1.0)
+
+
+def test_all_claims_supported_on_the_synthetic_record(synthetic_conn) -> None:
+    # PyTorch + TensorFlow hold about 91.5% of deep-learning code in the synthetic last year.
+    claims, _ = _claims(synthetic_conn, Settings(claim_two_frameworks=0.85))
+    assert {k: c.verdict for k, c in claims.items()} == {
+        "C1": SUPPORTED, "C2": SUPPORTED, "C3": SUPPORTED, "C4": SUPPORTED}
+    assert claims["C4"].value.startswith("2018-")
+    assert claims["C1"].interval.count("%") == 2
+
+
+def test_thresholds_change_the_verdicts(synthetic_conn) -> None:
+    strict = Settings(claim_majority=0.95, claim_two_frameworks=0.99, claim_dying_share=0.001)
+    claims, _ = _claims(synthetic_conn, strict)
+    assert claims["C1"].verdict == NOT_SUPPORTED
+    assert claims["C2"].verdict == NOT_SUPPORTED
+    assert "95.0%" in claims["C1"].threshold
+
+
+def test_threshold_inside_the_interval_is_not_enough_data(synthetic_conn) -> None:
+    claims, _ = _claims(synthetic_conn)
+    share = float(claims["C1"].value.rstrip("%")) / 100
+    claims, _ = _claims(synthetic_conn, Settings(claim_majority=share))
+    assert claims["C1"].verdict == NOT_ENOUGH and "straddles" in claims["C1"].reason
+
+
+def _flat(conn, label_of, start: date, months: int, per_month: int) -> None:
+    """``per_month`` papers a month whose label is ``label_of(i)``."""
+    n = 0
+    for m in range(months):
+        y, mo = start.year + (start.month - 1 + m) // 12, (start.month - 1 + m) % 12 + 1
+        for i in range(per_month):
+            add_paper_with_code(conn, f"{y % 100:02d}{mo:02d}.{i:05d}",
+                                f"{y}-{mo:02d}-{1 + i % 28:02d}", label_of(n))
+            n += 1
+
+
+def test_tensorflow_world_contradicts_c1_and_c4(conn) -> None:
+    # Three years where TensorFlow keeps 70% and PyTorch 20%: no move, no majority.
+    _flat(conn, lambda i: "tensorflow" if i % 10 < 7 else ("pytorch" if i % 10 < 9 else "none"),
+          date(2023, 11, 1), 36, 30)
+    claims, fit = _claims(conn)
+    assert claims["C1"].verdict == NOT_SUPPORTED
+    assert claims["C4"].verdict == NOT_SUPPORTED
+    assert fit is not None and fit.crossover.status == "never"
+
+
+def test_pytorch_ahead_from_the_start_cannot_show_a_move(conn) -> None:
+    _flat(conn, lambda i: "pytorch" if i % 10 < 8 else "tensorflow", date(2023, 11, 1), 36, 20)
+    claims, fit = _claims(conn)
+    assert fit.crossover.status == "before-span"
+    assert claims["C4"].verdict == NOT_ENOUGH and "harvest earlier" in claims["C4"].reason
+    assert claims["C1"].verdict == SUPPORTED
+
+
+def test_alive_old_framework_contradicts_c3(conn) -> None:
+    # MXNet keeps a steady 10% of papers: not dead, not dying.
+    def label(i: int) -> str:
+        return "other" if i % 10 == 0 else "pytorch"
+    _flat(conn, label, date(2024, 11, 1), 24, 20)
+    conn.execute("UPDATE classifications SET frameworks = '{\"mxnet\": 1.0}'"
+                 " WHERE framework = 'other'")
+    claims, _ = _claims(conn)
+    assert claims["C3"].verdict == NOT_SUPPORTED and "MXNet" in claims["C3"].reason
+    mxnet = next(d for d in claims["C3"].details if d["measure"] == "MXNet")
+    assert mxnet["state"] == "alive"
+
+
+def test_tiny_database_gives_not_enough_data_everywhere(conn) -> None:
+    for i in range(5):
+        add_paper_with_code(conn, f"2609.0000{i}", "2026-09-01", "pytorch")
+    claims, fit = _claims(conn)
+    assert fit is None
+    assert {c.verdict for c in claims.values()} == {NOT_ENOUGH}
+    assert "only 5 papers" in claims["C1"].reason
+
+
+def test_empty_database_claims(conn) -> None:
+    claims, fit = _claims(conn)
+    assert fit is None and {c.verdict for c in claims.values()} == {NOT_ENOUGH}
+    assert claims["C1"].value == "n/a"
+
+
+@pytest.mark.parametrize("bad", [
+    {"claim_majority": 1.5}, {"claim_two_frameworks": 0.0}, {"claim_dying_share": -0.1},
+    {"claim_min_papers": 0}, {"report_months": 0},
+])
+def test_bad_thresholds_are_config_errors(conn, bad) -> None:
+    name = next(iter(bad))
+    with pytest.raises(ConfigError, match=name):
+        _claims(conn, Settings(**bad))
