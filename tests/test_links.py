@@ -19,17 +19,24 @@ def _load(name: str) -> list[dict]:
 
 
 WRITTEN = _load("official.jsonl")  # written before the extractor; odd ids held out
-REAL = _load("real.jsonl")         # sentences we did not write, labelled before any run
+REAL = _load("real.jsonl") + _load("real2.jsonl")  # sentences we did not write, labelled first
 CASES = WRITTEN + REAL
 # Known misses of the official rule, kept visible (strict: fixing one makes the test say so).
 OFFICIAL_MISSES = {
     "case-058",  # "see the discussion in <issue link>": no cue words
     "real-016",  # a README's list of datasets used, each "Available at <link>"
     "real-029",  # "Runtime alternatives: - MLX project page: ..." list in a README
+    "real2-022",  # "The code for Last is available at": a tool's code, own-code words
+    "real2-023",  # "The playbook I'm using in production ... is available at": "using"
 }
+# A GitLab path without "/-/" cannot tell a subgroup from a folder (documented limit).
+EXTRACTION_MISSES = {"real2-026"}
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize("case", [
+    pytest.param(c, id=c["id"], marks=pytest.mark.xfail(strict=True))
+    if c["id"] in EXTRACTION_MISSES else pytest.param(c, id=c["id"]) for c in CASES
+])
 def test_fixture_links_extracted(case: dict) -> None:
     got = [(lk.repo, lk.kind, lk.source) for lk in paper_links(case["abstract"], case["comment"])]
     want = [(w["repo"], w["kind"], w["source"]) for w in case["links"]]
@@ -39,7 +46,7 @@ def test_fixture_links_extracted(case: dict) -> None:
 @pytest.mark.parametrize("case", [
     pytest.param(c, id=c["id"], marks=pytest.mark.xfail(strict=True, reason=c["note"]))
     if c["id"] in OFFICIAL_MISSES else pytest.param(c, id=c["id"])
-    for c in CASES if c["links"]
+    for c in CASES if c["links"] and c["id"] not in EXTRACTION_MISSES
 ])
 def test_fixture_official(case: dict) -> None:
     got = {lk.repo: lk.official for lk in paper_links(case["abstract"], case["comment"])}
@@ -56,7 +63,7 @@ def test_fixtures_are_varied() -> None:
     assert {w["official"] for w in links} == {True, False}
     assert sum(c["split"] == "held" for c in WRITTEN) * 2 == len(WRITTEN)
     real = [w["official"] for c in REAL for w in c["links"]]
-    assert len(real) >= 60 and 0.3 < sum(real) / len(real) < 0.7
+    assert len(real) >= 90 and 0.3 < sum(real) / len(real) < 0.7
 
 
 @pytest.mark.parametrize(("url", "expected"), [
