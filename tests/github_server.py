@@ -199,6 +199,7 @@ class GitHubServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else headers and body wait on delayed ACKs
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 server._handle(self)

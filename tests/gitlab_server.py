@@ -92,6 +92,7 @@ class GitLabServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else headers and body wait on delayed ACKs
 
             def do_GET(self) -> None:  # noqa: N802
                 server._handle(self)
