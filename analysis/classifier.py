@@ -157,9 +157,14 @@ class _Tally:
         self.code["main" if where == "main" else "aux"][framework] += weight
         self.found.append(ev)
 
-    def add_path(self, where: str, framework: str, weight: float) -> None:
+    def add_path(self, where: str, framework: str, weight: float, path: str, seen: str) -> None:
+        """Evidence from a file's name alone (capped: names are cheap to find)."""
         bucket = self.paths["main" if where == "main" else "aux"]
-        bucket[framework] = min(PATH_CAP, bucket[framework] + weight)
+        before = bucket[framework]
+        bucket[framework] = min(PATH_CAP, before + weight)
+        if before == 0 or sum(1 for e in self.found if e.framework == framework
+                              and e.line is None) < 3:
+            self.found.append(Evidence(path, None, seen, framework, bucket[framework] - before))
 
     def add_prior(self, framework: str, weight: float, ev: Evidence) -> None:
         if weight > self.prior[framework]:
@@ -206,10 +211,8 @@ def classify(source: RepoSource) -> Classification:
         elif suffix == ".lua":
             _lua(path, where, reader, tally)
         elif suffix == ".prototxt":
-            tally.add_path(where, "caffe", 0.5 * _LOCATION_WEIGHT[where])
-            if len([e for e in tally.found if e.framework == "caffe" and e.line is None]) < 3:
-                tally.found.append(Evidence(path, None, "Caffe network definition (.prototxt)",
-                                            "caffe", 0.5 * _LOCATION_WEIGHT[where]))
+            tally.add_path(where, "caffe", 0.5 * _LOCATION_WEIGHT[where], path,
+                           "Caffe network definition (.prototxt)")
         elif suffix in (".jl", ".m"):
             _julia_matlab(path, suffix, where, reader, tally)
         elif PurePosixPath(path).name == "keras.json":
@@ -432,7 +435,7 @@ def _lua(path: str, where: str, reader: _Reader, tally: _Tally) -> None:
     text = reader.text(path, MAX_CODE_BYTES)
     factor = _LOCATION_WEIGHT[where]
     if text is None:  # a stored tree whose Lua was not downloaded: Lua in ML research is Torch7
-        tally.add_path(where, "torch7", 0.3 * factor)
+        tally.add_path(where, "torch7", 0.3 * factor, path, "Lua file (not read): Torch7")
         return
     match = _LUA_TORCH.search(text)
     if match:
@@ -544,6 +547,13 @@ def _decide(tally: _Tally, python_files: int) -> Classification:
     else:
         basis, winner = "nothing", "unknown"
 
+    read: dict[str, float] = defaultdict(float)
+    for scores in (tally.code["main"], tally.code["aux"]):
+        for framework, score in scores.items():
+            read[framework] += score
+    content = _labels(read, keras_label)
+    if basis in ("code", "examples") and content.get(winner, 0.0) <= 0:
+        basis = "file names"
     frameworks = _framework_scores(everything, winner)
     confidence = _confidence(tally, basis, winner, labels, total, a, p, python_files)
     if winner == "none":
@@ -552,8 +562,9 @@ def _decide(tally: _Tally, python_files: int) -> Classification:
         notes.insert(0, note(None, "nothing to judge: no readable code or manifest"
                                    if not tally.unread_python else
                                    f"{tally.unread_python} Python files listed but none readable"))
-    elif basis in ("examples", "manifests"):
-        notes.insert(0, note(None, f"decided by {basis} only: no framework in the main code"))
+    elif basis in ("examples", "manifests", "file names"):
+        where = "the main code" if basis == "examples" else "any code read"
+        notes.insert(0, note(None, f"decided by {basis} only: no framework in {where}"))
     if tally.unread_python and winner != "unknown":
         notes.append(note(None, f"{tally.unread_python} of {python_files} Python files not read"))
     return Classification(winner, frameworks, confidence, _evidence(tally.found, notes))
@@ -588,6 +599,8 @@ def _confidence(tally: _Tally, basis: str, winner: str, labels: set[str], total:
     conf = share * (0.35 + 0.65 * strength)
     if basis == "examples":
         conf *= 0.7
+    elif basis == "file names":
+        conf = min(conf * 0.6, 0.5)
     elif basis == "manifests":
         conf = min(conf * 0.5, 0.4)
     conf *= 1 - 0.4 * unread

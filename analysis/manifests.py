@@ -165,7 +165,8 @@ def parse_requirements(
         if line.startswith("-"):
             items.extend(_requirements_option(line, number, path, read, section, seen_paths))
             continue
-        item = requirement_item(line, number, section)
+        # Per-requirement options (--hash=..., --config-settings=...) are not the requirement.
+        item = requirement_item(re.sub(r"\s+--[\w-]+(=\S+)?", "", line), number, section, line)
         if item:
             items.append(item)
     return items

@@ -1,0 +1,114 @@
+"""The hard cases of issue 4, as small repositories under tests/fixtures/classify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analysis.classifier import classify_path, place
+
+FIXTURES = Path(__file__).parent / "fixtures" / "classify"
+
+
+@pytest.mark.parametrize(
+    ("case", "label", "top"),
+    [
+        ("tb_in_pytorch", "pytorch", "pytorch"),        # TensorFlow only for TensorBoard
+        ("tfds_in_jax", "jax", "jax"),                  # tfds/tf.data feeding a Flax model
+        ("notebooks_only", "pytorch", "pytorch"),       # nbformat 4 and 3, magics, pip lines
+        ("vendored", "pytorch", "pytorch"),             # a TF tree under third_party/
+        ("python2", "other", "caffe"),                  # print statements, latin-1 cookie
+        ("keras_backends/jax_backend", "jax", "keras"),  # KERAS_BACKEND=jax
+        ("keras_backends/theano", "other", "keras"),    # Keras 1 on Theano
+        ("keras_backends/keras3", "tensorflow", "keras"),  # Keras 3, no backend: TensorFlow
+        ("both_reqs_one_code", "tensorflow", "tensorflow"),  # torch listed but never imported
+        ("no_requirements", "other", "mxnet"),          # no manifest at all
+        ("lua_torch7", "other", "torch7"),
+        ("julia_flux", "other", "flux"),
+        ("matlab_dl", "other", "matlab"),
+        ("none_sklearn", "none", None),
+        ("r_package", "none", None),
+        ("docs_only", "unknown", None),
+    ],
+)
+def test_fixture(case: str, label: str, top: str | None) -> None:
+    result = classify_path(FIXTURES / case)
+    assert result.framework == label, result.to_json()
+    if top is None:
+        assert not result.frameworks
+    else:
+        assert next(iter(result.frameworks)) == top
+    assert 0.0 <= result.confidence <= 1.0
+    if label == "unknown":
+        assert result.confidence == 0.0
+
+
+def test_tensorboard_use_is_evidence_of_logging_only() -> None:
+    result = classify_path(FIXTURES / "tb_in_pytorch")
+    tb = [e for e in result.evidence if e.file == "util/visualizer.py"]
+    assert len(tb) == 1 and tb[0].framework == "tensorflow"
+    assert "used only as tensorflow.summary" in tb[0].seen or "Summary" in tb[0].seen
+    assert tb[0].weight < 0.2
+    assert result.frameworks["pytorch"] > 0.8
+    assert result.confidence > 0.7
+
+
+def test_vendored_tree_barely_counts() -> None:
+    result = classify_path(FIXTURES / "vendored")
+    vendored = [e for e in result.evidence if e.file and e.file.startswith("third_party/")]
+    assert vendored and all(e.weight <= 0.1 for e in vendored)
+
+
+def test_notebook_evidence_points_at_cells() -> None:
+    result = classify_path(FIXTURES / "notebooks_only")
+    cells = [e for e in result.evidence if e.file == "vae.ipynb"]
+    assert any(e.seen.startswith("cell 3:") and e.line == 3 for e in cells)
+    assert any("pip install" in e.seen for e in cells)          # !pip install torch
+    assert not any("tensorflow" == e.framework for e in result.evidence)  # markdown ignored
+
+
+def test_python2_reads_fall_back_and_say_so() -> None:
+    result = classify_path(FIXTURES / "python2")
+    notes = [e.seen for e in result.evidence if e.framework is None]
+    assert any("read with tokenize" in n for n in notes)
+    assert {e.file for e in result.evidence if e.framework == "caffe"} >= {
+        "lib/train.py", "lib/layer.py"}
+
+
+def test_keras_resolution_is_explained() -> None:
+    result = classify_path(FIXTURES / "keras_backends" / "jax_backend")
+    assert any("KERAS_BACKEND jax" in e.seen for e in result.evidence)
+
+
+def test_conflicting_evidence_lowers_confidence(tmp_path: Path) -> None:
+    (tmp_path / "a_model.py").write_text("import torch.nn as nn\n")
+    (tmp_path / "b_model.py").write_text("import tensorflow.keras.layers as L\n")
+    mixed = classify_path(tmp_path)
+    clear = classify_path(FIXTURES / "tb_in_pytorch")
+    assert mixed.confidence < 0.6 < clear.confidence
+    assert set(mixed.frameworks) == {"pytorch", "tensorflow"}
+
+
+def test_manifest_only_repository_is_low_confidence(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("paddlepaddle-gpu==2.4\n")
+    result = classify_path(tmp_path)
+    assert result.framework == "other" and result.confidence <= 0.4
+
+
+def test_docker_base_image_is_a_prior_not_a_verdict(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM tensorflow/tensorflow:latest-gpu-py3\n")
+    (tmp_path / "runner.py").write_text("import numpy\nfrom sklearn.svm import SVC\n")
+    (tmp_path / "benchmark").mkdir()
+    (tmp_path / "benchmark" / "convnet.py").write_text("import tensorflow as tf\n")
+    assert classify_path(tmp_path).framework == "none"
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [("src/model.py", "main"), ("third_party/x/y.py", "vendored"), ("tests/test_a.py", "tests"),
+     ("pkg/model_test.py", "tests"), ("docs/conf.py", "docs"), ("examples/mnist.py", "examples"),
+     ("notebooks/demo.ipynb", "examples"), ("binder/environment.yml", "docs")],
+)
+def test_place(path: str, where: str) -> None:
+    assert place(path) == where

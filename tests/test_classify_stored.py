@@ -1,0 +1,158 @@
+"""classify_stored: from stored files only, incremental, versioned, one transaction per batch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zlib
+
+import pytest
+
+import analysis.stored as stored
+from analysis.stored import classify_stored
+from survey.db import transaction, utcnow
+
+
+def add_repo(conn: sqlite3.Connection, repo: str, status: str = "ok", head: str | None = "c1",
+             files: dict[str, bytes] | None = None, tree_only: tuple[str, ...] = (),
+             detail: str | None = None) -> None:
+    with transaction(conn):
+        conn.execute("INSERT INTO repos (repo, host, status, status_detail, head_sha, first_seen)"
+                     " VALUES (?, 'github.com', ?, ?, ?, ?)",
+                     (repo, status, detail, head, utcnow()))
+        for path, data in (files or {}).items():
+            sha = hashlib.sha1(data).hexdigest()
+            conn.execute("INSERT OR IGNORE INTO blobs (sha, size, content) VALUES (?, ?, ?)",
+                         (sha, len(data), zlib.compress(data)))
+            conn.execute("INSERT INTO tree_entries (repo, path, type, sha, size)"
+                         " VALUES (?, ?, 'blob', ?, ?)", (repo, path, sha, len(data)))
+            role = "notebook" if path.endswith(".ipynb") else (
+                "python" if path.endswith(".py") else "manifest")
+            conn.execute("INSERT INTO repo_files (repo, path, sha, role) VALUES (?, ?, ?, ?)",
+                         (repo, path, sha, role))
+        for path in tree_only:
+            conn.execute("INSERT INTO tree_entries (repo, path, type, sha, size)"
+                         " VALUES (?, ?, 'blob', 'x', 10)", (repo, path))
+
+
+def row(conn: sqlite3.Connection, repo: str) -> sqlite3.Row:
+    return conn.execute("SELECT * FROM classifications WHERE repo = ?", (repo,)).fetchone()
+
+
+def test_classifies_from_stored_files_and_statuses(conn: sqlite3.Connection) -> None:
+    add_repo(conn, "github.com/a/torch", files={
+        "models/net.py": b"import torch\nimport torch.nn as nn\n",
+        "util/vis.py": b"import tensorflow as tf\nw = tf.summary.FileWriter('x')\n",
+        "requirements.txt": b"torch\n-r extra.txt\n", "extra.txt": b"tensorflow\n"})
+    add_repo(conn, "github.com/a/gone", status="missing", detail="404 Not Found")
+    add_repo(conn, "github.com/a/wait", status="pending", head=None)
+    add_repo(conn, "github.com/a/lua", tree_only=("train.lua", "model.lua", "util.lua"))
+    add_repo(conn, "github.com/a/trunc", status="truncated",
+             files={"train.py": b"import jax\nimport flax.linen as nn\n"},
+             tree_only=("other.py",))
+    summary = classify_stored(conn, progress=False)
+    assert summary.classified == 5 and summary.skipped == 0 and summary.errors == 0
+    assert summary.counts == {"pytorch": 1, "unknown": 2, "other": 1, "jax": 1}
+
+    torch = row(conn, "github.com/a/torch")
+    assert torch["framework"] == "pytorch"
+    assert json.loads(torch["frameworks"])["pytorch"] > 0.8
+    assert torch["head_sha"] == "c1" and torch["repo_status"] == "ok"
+    assert torch["classifier_version"] == stored.CLASSIFIER_VERSION
+    evidence = json.loads(torch["evidence"])
+    assert {"file": "models/net.py", "line": 2, "seen": "import torch.nn as nn",
+            "framework": "pytorch"}.items() <= evidence[0].items()
+
+    gone = row(conn, "github.com/a/gone")
+    assert gone["framework"] == "unknown" and gone["confidence"] == 0.0
+    assert json.loads(gone["evidence"])[0]["seen"] == "repository status missing: 404 Not Found"
+    assert json.loads(row(conn, "github.com/a/wait")["evidence"])[0]["seen"] == "not fetched yet"
+
+    lua = row(conn, "github.com/a/lua")      # paths only: Lua in ML research is Torch7
+    assert lua["framework"] == "other" and lua["confidence"] < 0.5
+
+    trunc = json.loads(row(conn, "github.com/a/trunc")["evidence"])
+    said = [e["seen"] for e in trunc if e["framework"] is None]
+    assert "1 of 2 Python files not read" in said
+    assert "the repository's tree was truncated by the host" in said
+
+
+def test_second_run_skips_and_changes_trigger_reclassification(
+        conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+    add_repo(conn, "github.com/a/x", files={"m.py": b"import torch\n"})
+    add_repo(conn, "github.com/a/y", status="pending", head=None)
+    assert classify_stored(conn, progress=False).classified == 2
+    again = classify_stored(conn, progress=False)
+    assert (again.classified, again.skipped) == (0, 2)
+
+    # a new commit
+    with transaction(conn):
+        conn.execute("UPDATE repos SET head_sha = 'c2' WHERE repo = 'github.com/a/x'")
+    assert classify_stored(conn, progress=False).classified == 1
+    assert row(conn, "github.com/a/x")["head_sha"] == "c2"
+
+    # a status change without a new head (pending -> error)
+    with transaction(conn):
+        conn.execute("UPDATE repos SET status = 'error' WHERE repo = 'github.com/a/y'")
+    assert classify_stored(conn, progress=False).classified == 1
+    assert row(conn, "github.com/a/y")["repo_status"] == "error"
+
+    # a new classifier version reclassifies everything, offline
+    monkeypatch.setattr(stored, "CLASSIFIER_VERSION", "9.9.9")
+    assert classify_stored(conn, progress=False).classified == 2
+    assert {r[0] for r in conn.execute("SELECT classifier_version FROM classifications")} == {
+        "9.9.9"}
+    assert classify_stored(conn, progress=False, force=True).classified == 2
+
+
+def test_a_failing_batch_leaves_earlier_batches_and_stored_rows_intact(
+        conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(5):
+        add_repo(conn, f"github.com/a/r{i}", files={"m.py": b"import torch\n"})
+    monkeypatch.setattr(stored, "BATCH_SIZE", 2)
+    real_store = stored._store
+    calls = {"n": 0}
+
+    def store(conn_, row_, result):
+        calls["n"] += 1
+        if calls["n"] == 4:                     # inside the second batch's transaction
+            raise KeyboardInterrupt
+        real_store(conn_, row_, result)
+
+    monkeypatch.setattr(stored, "_store", store)
+    with pytest.raises(KeyboardInterrupt):
+        classify_stored(conn, progress=False)
+    assert conn.execute("SELECT COUNT(*) FROM classifications").fetchone()[0] == 2
+    monkeypatch.setattr(stored, "_store", real_store)
+    summary = classify_stored(conn, progress=False)
+    assert (summary.classified, summary.skipped) == (3, 2)
+
+
+def test_classifier_error_is_stored_as_unknown(conn: sqlite3.Connection,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    add_repo(conn, "github.com/a/x", files={"m.py": b"import torch\n"})
+
+    def boom(source):
+        raise ValueError("bug")
+
+    monkeypatch.setattr(stored, "classify", boom)
+    summary = classify_stored(conn, progress=False)
+    assert summary.errors == 1
+    assert row(conn, "github.com/a/x")["framework"] == "unknown"
+
+
+def test_corrupt_and_oversized_blobs(conn: sqlite3.Connection) -> None:
+    add_repo(conn, "github.com/a/x", files={"a.py": b"import torch.nn\n", "b.py": b"x"})
+    with transaction(conn):
+        sha = conn.execute("SELECT sha FROM repo_files WHERE path = 'b.py'").fetchone()[0]
+        conn.execute("UPDATE blobs SET content = ? WHERE sha = ?", (b"not zlib", sha))
+    classify_stored(conn, progress=False)
+    evidence = json.loads(row(conn, "github.com/a/x")["evidence"])
+    assert any(e["file"] == "b.py" and "corrupt" in e["seen"] for e in evidence)
+    assert row(conn, "github.com/a/x")["framework"] == "pytorch"
+
+
+def test_progress_bar_runs(conn: sqlite3.Connection) -> None:
+    add_repo(conn, "github.com/a/x", files={"m.py": b"import torch\n"})
+    assert classify_stored(conn, progress=True).classified == 1
