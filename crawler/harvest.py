@@ -168,7 +168,7 @@ class _Harvest:
                 self.summary.windows_skipped += 1
                 return
             if rec.status == "split" and rec.total is not None:
-                for child in window.split(parts_for(rec.total, self.settings.arxiv_window_max)):
+                for child in window.split(self._parts(rec.total)):
                     self.process(child)
                 return
         query = window.query(self.cats)
@@ -176,7 +176,7 @@ class _Harvest:
         first = self.client.first_page(query)
         total = first.header.total_results
         if allow_split and total > self.settings.arxiv_window_max and window.minutes >= 2:
-            children = window.split(parts_for(total, self.settings.arxiv_window_max))
+            children = window.split(self._parts(total))
             with transaction(self.conn):
                 self._save_window(window, "split", total, None, self.client.requests_made - before)
             self.summary.windows_split += 1
@@ -189,6 +189,9 @@ class _Harvest:
         self._finish(window, result)
         if task is not None:
             self.bar.remove_task(task)
+
+    def _parts(self, total: int) -> int:
+        return parts_for(total, self.settings.arxiv_window_max, self.client.page_size)
 
     def _task(self, window: Window, total: int) -> Any:
         if self.bar is None:

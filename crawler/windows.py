@@ -127,15 +127,18 @@ class Window:
         return f"{self.key[0]}..{self.key[1]}"
 
 
-def parts_for(total: int, window_max: int) -> int:
-    """How many pieces a window of ``total`` papers is cut into: each about 3/4 of the cap.
+def parts_for(total: int, window_max: int, page_size: int = 2000) -> int:
+    """How many pieces a window of ``total`` papers is cut into.
 
-    Aiming below the cap leaves room for uneven days (deadline spikes) and for papers that keep
-    arriving, so a piece rarely needs a second split.
+    Each piece aims at 90% of a whole number of pages (one page of 2000 with the defaults), so
+    no request is spent on a nearly empty last page, and the 10% headroom absorbs uneven days
+    (deadline spikes) and papers that keep arriving, so a piece rarely needs a second split.
     """
     if total <= window_max:
         return 1
-    return max(2, math.ceil(total / max(1, int(window_max * 0.75))))
+    pages = max(1, int(window_max * 0.9) // max(1, page_size))
+    target = max(1, int(min(pages * page_size, window_max) * 0.9))
+    return max(2, math.ceil(total / target))
 
 
 def month_windows(start: datetime, end: datetime) -> list[Window]:

@@ -86,10 +86,13 @@ def test_split_partitions_the_window(minutes, parts):
     assert Window.from_key(*pieces[0].key) == pieces[0]
 
 
-def test_parts_for_aims_below_the_cap():
+def test_parts_for_fills_whole_pages_below_the_cap():
     assert parts_for(3999, 4000) == 1
-    assert parts_for(4001, 4000) == 2
-    assert parts_for(12000, 4000) == 4
+    assert parts_for(4001, 4000) == 3  # pieces of at most 1800: one page of 2000 each
+    assert parts_for(12000, 4000) == 7
+    assert parts_for(12000, 4000, page_size=1000) == 5  # three pages of 1000, 90% full: 2700
+    assert parts_for(12000, 10000, page_size=2000) == 2  # pieces of up to four pages
+    assert parts_for(180, 150, page_size=50) == 2
 
 
 def test_categories_are_validated_and_canonical():
