@@ -120,8 +120,9 @@ def test_two_names_for_one_id_end_as_one_row(gh: GitHubServer, conn) -> None:
     gh.model.add_repo("Acme/Net", FILES)
     add_link(conn, "2001.00001", "github.com/acme/net")
     run(conn, fast(gh))
-    conn.execute("INSERT INTO classifications VALUES ('github.com/acme/net', 'pytorch', '{}',"
-                 " 0.9, '[]', 'v1', NULL, '2020-01-01T00:00:00Z')")
+    conn.execute("INSERT INTO classifications (repo, framework, frameworks, confidence,"
+                 " evidence, classifier_version, classified_at) VALUES ('github.com/acme/net',"
+                 " 'pytorch', '{}', 0.9, '[]', 'v1', '2020-01-01T00:00:00Z')")
     gh.model.rename("Acme/Net", "Acme/Net2")
     add_link(conn, "2001.00002", "github.com/acme/net2")
     run(conn, fast(gh))
