@@ -27,7 +27,7 @@ from crawler.repo_host import (
     json_body,
 )
 from crawler.selection import Selected, TreeEntry, is_vendored
-from survey.errors import ServiceError
+from survey.errors import ConfigError, ServiceError
 from survey.settings import Settings
 
 # GitHub's own rules for names: owners are alphanumerics and single hyphens, names add . and _.
@@ -88,6 +88,10 @@ class GitHubClient(PoliteClient):
             status = resp.status_code
             if status == 304:
                 return Lookup("not_modified")
+            if status == 401:
+                # A wrong or expired token fails every request alike: stop the run, say why.
+                raise ConfigError("GitHub rejected GITHUB_TOKEN (HTTP 401 Bad credentials):"
+                                  " check or unset it")
             if status in (301, 302, 307, 308):
                 url = self._follow(resp, url)
                 continue
@@ -229,8 +233,8 @@ class GitHubClient(PoliteClient):
             if resp.status_code == 200:
                 return self.raw.read_capped(resp, url)
             resp.close()
-            if resp.status_code in (404, 410):
-                return None
+            if resp.status_code in (404, 410) or 300 <= resp.status_code < 400:
+                return None  # not there at this commit (or moved): nothing to retry
             raise ServiceError(f"github-raw: HTTP {resp.status_code} for {url}", url=url,
                                status=resp.status_code)
 

@@ -185,7 +185,7 @@ class PoliteClient:
             self.stats.count_request(self.service)
             self._record_budget(resp)
             self._count_answer(resp, kind)
-            wait = self._rate_limit_wait(resp, attempt)
+            wait = self._rate_limit_wait(resp, attempt, kind)
             if wait is None:
                 return resp
             resp.close()
@@ -227,8 +227,14 @@ class PoliteClient:
         with self._lock:
             self._remaining = None
 
-    def _rate_limit_wait(self, resp: requests.Response, attempt: int) -> float | None:
-        """Seconds to wait before retrying, or None when this answer is final."""
+    def _rate_limit_wait(self, resp: requests.Response, attempt: int, kind: str = "api"
+                         ) -> float | None:
+        """Seconds to wait before retrying, or None when this answer is final.
+
+        GitHub's rule: ``retry-after`` if present, else until ``x-ratelimit-reset`` when
+        ``remaining`` is 0, else at least a minute doubling per attempt. A raw host has no
+        headers to tell a limit from a refusal, so its 403/429 always back off.
+        """
         if resp.status_code not in (403, 429):
             return None
         body = _json_or_none(resp)
@@ -242,12 +248,12 @@ class PoliteClient:
         if remaining == 0 and reset is not None:
             return max(reset - time.time(), 0.0) + 1.0
         message = str(body.get("message", "")) if isinstance(body, dict) else ""
-        if resp.status_code == 429 or "rate limit" in message.lower():
+        if resp.status_code == 429 or kind == "raw" or "rate limit" in message.lower():
             return self.settings.github_secondary_wait * 2 ** (attempt - 1)
         return None  # a plain 403 (forbidden): the caller decides
 
     def _pause(self, seconds: float, why: str, *, until: float | None = None) -> None:
-        if seconds > self.settings.max_backoff:
+        if seconds > self.settings.max_backoff + 5:  # + the second added to every reset
             raise RateLimitError(
                 f"{why}: would have to wait {seconds:,.0f} s"
                 f" (more than {self.settings.max_backoff:,.0f} s)",

@@ -404,3 +404,25 @@ def test_warns_once_without_token(gh: GitHubServer, conn, capsys) -> None:
     add_link(conn, "2001.00009", "github.com/acme/r9")
     assert run(conn, fast(gh, github_token=TOKEN)).outcomes == {"ok": 1}
     assert "GITHUB_TOKEN" not in capsys.readouterr().err
+
+
+def test_rejected_token_stops_the_run_with_one_clear_line(gh: GitHubServer, conn) -> None:
+    from survey.errors import ConfigError
+
+    gh.token = "the-right-one"
+    gh.model.add_repo("Acme/Net", FILES)
+    add_link(conn, "2001.00001", "github.com/acme/net")
+    with pytest.raises(ConfigError, match="HTTP 401") as info:
+        run(conn, fast(gh, github_token=TOKEN))
+    assert TOKEN not in str(info.value)
+    assert repo_row(conn, "github.com/acme/net")["status"] == "pending"
+
+
+def test_raw_429_without_retry_after_backs_off(gh: GitHubServer, conn) -> None:
+    gh.model.add_repo("Acme/Net", FILES)
+    add_link(conn, "2001.00001", "github.com/acme/net")
+    gh.add_fault(r"/train\.py$", 429, kind="raw", body="Too Many Requests")
+    started = time.monotonic()
+    assert run(conn, fast(gh)).outcomes == {"ok": 1}
+    assert time.monotonic() - started >= 0.2
+    assert conn.execute("SELECT COUNT(*) FROM repo_files").fetchone()[0] == 3
