@@ -246,7 +246,7 @@ _CODE_HOSTS = (r"(?:[a-z0-9-]{1,63}\.){0,4}"
 _URL = re.compile(
     rf"(?:(?<![A-Za-z0-9])https?://|(?<![\w.@/:-])(?=(?:{_CODE_HOSTS})(?![\w-])))"
     rf"{_URL_CHARS}+",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,  # ASCII: no Unicode look-alikes (Kelvin sign, long s) in hosts
 )
 _WRAP_NEXT = re.compile(rf"([ \t]*\r?\n[ \t]*|[ \t]{{1,2}})({_URL_CHARS}+)")
 _LATEX = re.compile(r"\\([_%#&~$])(?:\{\})?|\\textasciitilde(?:\{\})?|\$\\sim\$")
@@ -255,11 +255,22 @@ _TRAIL = ".,;:!?*'"
 _MAX_JOINS = 3
 
 
+# Every URL _URL can match contains one of these (lower case): a text without any is skipped
+# without running the regex (half of all abstracts have no link).
+_HINTS = ("://", "github", "gitlab.", "bitbucket.org", "codeberg.org", "huggingface.co", "hf.co",
+          "sourceforge.", "gitee.com", "framagit.org", "sr.ht", "salsa.debian.org", "git.",
+          "gitea.", "forgejo.", "gogs.")
+
+
 def _unlatex(text: str) -> str:
     def sub(m: re.Match[str]) -> str:
         return m.group(1) or "~"
 
-    return _SCHEME_WRAP.sub(r"\1", _LATEX.sub(sub, text))
+    if "\\" in text or "$" in text:
+        text = _LATEX.sub(sub, text)
+    if "://" in text:
+        text = _SCHEME_WRAP.sub(r"\1", text)
+    return text
 
 
 def _clean(raw: str) -> str:
@@ -459,6 +470,9 @@ def extract_links(text: str, source: str) -> list[Link]:
     if not isinstance(text, str) or not text:
         return []
     text = _unlatex(text)
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _HINTS):
+        return []
     spans = _find_urls(text)
     if not spans:
         return []
