@@ -120,8 +120,11 @@ def categories_chart(by_cat: pd.DataFrame) -> go.Figure:
                 row=i // 3 + 1, col=i % 3 + 1,
             )
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
-    return _layout(fig, "Framework share per year by primary arXiv category (papers with"
-                        " classified official code)", height=560)
+    _layout(fig, "Framework share per year by primary arXiv category (papers with classified"
+                 " official code)", height=600)
+    # Below the panels: above them the legend would cover the panel titles.
+    fig.update_layout(legend={"y": -0.08, "yanchor": "top"}, margin={"b": 70})
+    return fig
 
 
 def dying_chart(dying: pd.DataFrame) -> go.Figure:

@@ -104,6 +104,13 @@ def _threshold_verdict(lo: float, hi: float, threshold: float, n: float, minimum
     return NOT_ENOUGH, f"the 95% interval of {what} straddles {pct(threshold)}"
 
 
+def change_text(d: float, lo: float, hi: float) -> str:
+    """``-0.8 points (95% -4.0 to +2.4)``: the later window minus the earlier one."""
+    if pd.isna(d):
+        return "n/a"
+    return f"{100 * d:+.1f} points (95% {100 * lo:+.1f} to {100 * hi:+.1f})"
+
+
 def _trend_word(lo: float, hi: float) -> str:
     if pd.isna(lo):
         return "n/a"
@@ -126,10 +133,11 @@ def claim_c1(last: pd.Series, s: Settings, w: Windows) -> Claim:
         metric=f"PyTorch's share of papers with classified official code, {w.label}",
         value=pct(share), interval=interval_text(lo, hi), verdict=verdict, reason=reason,
         threshold=f"great majority = more than {pct(s.claim_majority)} (claim_majority)",
-        details=[{"measure": "n (papers with classified code)", "value": f"{n:,.0f}",
-                  "interval": ""},
+        details=[{"measure": "papers with classified code in the window",
+                  "value": f"{n:,.0f}", "interval": "", "change": "", "state": ""},
                  {"measure": "PyTorch among deep-learning code only (none excluded)",
-                  "value": pct(dl_share), "interval": interval_text(dl_lo, dl_hi)}],
+                  "value": pct(dl_share), "interval": interval_text(dl_lo, dl_hi),
+                  "change": "", "state": ""}],
     )
 
 
@@ -145,11 +153,9 @@ def claim_c2(last: pd.Series, prev: pd.Series, s: Settings, w: Windows) -> Claim
         sh, slo, shi = share_interval(float(last[label]), n)
         d, dlo, dhi = newcombe_difference(float(last[label]), n, float(prev[label]), n_prev)
         details.append({
-            "measure": f"{'JAX' if label == 'jax' else 'other frameworks'} share",
-            "value": pct(sh), "interval": interval_text(slo, shi),
-            "trend": f"{_trend_word(dlo, dhi)} ({'+' if d >= 0 else ''}{100 * d:.1f} points vs"
-                     f" {w.prev_label}, 95% {interval_text(dlo, dhi).replace('%', '')})"
-            if not pd.isna(d) else "n/a",
+            "measure": "JAX" if label == "jax" else "other frameworks", "value": pct(sh),
+            "interval": interval_text(slo, shi), "change": change_text(d, dlo, dhi),
+            "state": _trend_word(dlo, dhi),
         })
     return Claim(
         key="C2", statement="Only TensorFlow and PyTorch matter.",
@@ -191,7 +197,7 @@ def claim_c3(df_last: pd.DataFrame, df_prev: pd.DataFrame, uses: pd.DataFrame, s
             state = "not enough data"
         states.append(state)
         details.append({"measure": name, "value": pct(sh), "interval": interval_text(lo, hi),
-                        "trend": _trend_word(dlo, dhi), "state": state})
+                        "change": change_text(d, dlo, dhi), "state": state})
     worst = max((share_interval(last[k], n) for k in DYING), key=lambda t: t[0] if not
                 pd.isna(t[0]) else -1.0)
     if n < s.claim_min_papers:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -77,23 +78,27 @@ class ReportData:
     top: list[dict[str, str]]
     coverage: pd.DataFrame
     accuracy: str
+    accuracy_note: str
     shares_last: dict[str, float]
 
 
-def classifier_accuracy() -> str:
-    """The classifier's measured accuracy from analysis/data/classifier_eval.json, if any."""
+def classifier_eval() -> dict[str, Any]:
+    """analysis/data/classifier_eval.json (written by the classifier's benchmark), or {}."""
     path = resources.files("analysis").joinpath("data", "classifier_eval.json")
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return "not measured"
     except (OSError, ValueError):
-        return "not measured (classifier_eval.json is unreadable)"
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def classifier_accuracy(info: dict[str, Any]) -> str:
+    """The classifier's measured accuracy in words ("not measured" without a measurement)."""
     try:
         acc = float(info["accuracy"])
         text = f"{100 * acc:.1f}% on {int(info.get('n', 0)):,} labelled repositories"
     except (KeyError, TypeError, ValueError):
-        return "not measured (classifier_eval.json has no accuracy)"
+        return "not measured"
     extra = [f"version {info['classifier_version']}" if info.get("classifier_version") else "",
              f"measured on {info['measured_on']}" if info.get("measured_on") else "",
              str(info.get("date", ""))]
@@ -187,10 +192,17 @@ def build_report_data(
     counts_last = dataset.label_counts(last)
     total = float(counts_last.sum())
     shares_last = {k: float(v / total) for k, v in counts_last.items()} if total else {}
+    info = classifier_eval()
+    note = ""
+    measured = str(info.get("classifier_version", ""))
+    in_db = [v for v, _ in overview.classifier_versions]
+    if measured and in_db and measured not in in_db:
+        note = (f"The accuracy was measured for version {measured}; the labels in this database"
+                f" come from {', '.join(in_db)}.")
     return ReportData(overview=overview, charts=built, claims=claims, windows=windows, fit=fit,
                       comparisons=comparisons, recent=recent_rows, top=top_rows,
-                      coverage=coverage, accuracy=classifier_accuracy(),
-                      shares_last=shares_last)
+                      coverage=coverage, accuracy=classifier_accuracy(info),
+                      accuracy_note=note, shares_last=shares_last)
 
 
 def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
