@@ -52,7 +52,9 @@ MODES = ("pending", "due")
 
 @dataclass
 class FetchSummary:
-    """What one run of the stage did; ``outcomes`` counts repositories by result."""
+    """What one run of the stage did; ``outcomes`` counts repositories by result (a status,
+    ``unchanged`` for a 304 or an unchanged head, ``alias`` for a second name of a repository
+    this run already fetched)."""
 
     outcomes: Counter[str] = field(default_factory=Counter)
     registered: int = 0
@@ -251,6 +253,11 @@ def _fetch_one(
         meta = lookup.meta
         assert meta is not None
         canonical = f"{item.host}/{meta.full_name.lower()}"
+        if canonical != item.repo and canonical in done and _holds(conn, canonical, meta):
+            # Another link of this run already fetched the same repository: alias only.
+            with transaction(conn):
+                _claim(conn, item.repo, item.host, canonical, meta.remote_id, _checked(now))
+            return "alias"
         done.add(canonical)
         sha = client.head(meta)
         if (sha is not None and complete and canonical == item.repo and sha == row["head_sha"]):
@@ -276,6 +283,12 @@ def _fetch_one(
         log.info("%s: %s", item.repo, message)
         _store_error(conn, item.repo, message, complete, now)
         return "error"
+
+
+def _holds(conn: sqlite3.Connection, repo: str, meta: RepoMeta) -> bool:
+    """Whether ``repo`` is already stored as the repository ``meta`` describes."""
+    row = conn.execute("SELECT remote_id FROM repos WHERE repo = ?", (repo,)).fetchone()
+    return row is not None and row["remote_id"] == meta.remote_id
 
 
 def _stored_blobs(conn: sqlite3.Connection, shas: set[str]) -> set[str]:

@@ -292,3 +292,21 @@ def test_progress_bar_is_drawn(gh: GitHubServer, conn, capsys) -> None:
     add_link(conn, "2001.00001", "github.com/acme/net")
     fetch_repositories(conn, fast(gh, github_token=TOKEN), RequestStats(), progress=True)
     assert "fetch repositories" in capsys.readouterr().err
+
+
+def test_second_old_name_in_one_run_costs_one_request(gh: GitHubServer, conn) -> None:
+    gh.model.add_repo("Acme/A", FILES)
+    gh.model.rename("Acme/A", "Acme/B")
+    gh.model.rename("Acme/B", "Acme/C")
+    add_link(conn, "2001.00001", "github.com/acme/c")
+    add_link(conn, "2001.00002", "github.com/acme/a")
+    add_link(conn, "2001.00003", "github.com/acme/b")
+    summary = run(conn, fast(gh))
+    # acme/a is asked first (same first_seen, name order) and fetched as acme/c; acme/b then
+    # only costs its lookup; acme/c itself is already done.
+    assert summary.outcomes == {"ok": 1, "alias": 1}
+    assert [r[0] for r in conn.execute("SELECT repo FROM repos")] == ["github.com/acme/c"]
+    assert dict(conn.execute("SELECT alias, repo FROM repo_aliases").fetchall()) == {
+        "github.com/acme/a": "github.com/acme/c", "github.com/acme/b": "github.com/acme/c"}
+    # a 301 and the followed answer for each old name, head and tree once
+    assert gh.counts["charged"] == 2 * 2 + 2 and gh.counts["raw"] == 3
