@@ -86,11 +86,40 @@ def attribute_uses(text: str, alias: str) -> list[str]:
 
 # --- ast -------------------------------------------------------------------------------------
 
+# A line that starts a new top-level statement (not indented, not a comment, not a closing
+# bracket of a statement that spans lines).
+_TOP_LEVEL = re.compile(r"\n(?=[^\s#)\]}])")
+
+
+def _import_prefix(text: str) -> str | None:
+    """The text up to the first top-level statement after the last ``import``: every import
+    lies inside it, and when it parses its statements are the file's first statements, so
+    parsing it finds exactly the file's imports, in a fraction of the time for long files.
+    None when no shorter prefix exists."""
+    last = text.rfind("import")
+    match = _TOP_LEVEL.search(text, last)
+    if match is None or match.start() > len(text) * 0.8:
+        return None
+    return text[:match.start() + 1]
+
+
+def _parse(text: str) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences and the like
+        return ast.parse(text)
+
+
 def _with_ast(text: str) -> tuple[ParsedImports | None, str | None]:
+    tree = None
+    prefix = _import_prefix(text)
+    if prefix is not None:
+        try:
+            tree = _parse(prefix)
+        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+            tree = None  # cut inside a string or bracket: parse the whole file
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences and the like
-            tree = ast.parse(text)
+        if tree is None:
+            tree = _parse(text)
     except SyntaxError as exc:
         return None, f"{type(exc).__name__} line {exc.lineno}: {exc.msg}"[:200]
     except RecursionError:
@@ -106,6 +135,9 @@ def _with_ast(text: str) -> tuple[ParsedImports | None, str | None]:
 
 
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+_COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor,
+             ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.Match,
+             ast.ExceptHandler, ast.match_case)
 
 
 def _walk(body: list[ast.stmt], found: list[Import]) -> None:
@@ -128,7 +160,7 @@ def _walk(body: list[ast.stmt], found: list[Import]) -> None:
             for name in names:
                 module = node.module if name == "*" else f"{node.module}.{name}"
                 found.append(Import(module, node.lineno, shown))
-        else:
+        elif isinstance(node, _COMPOUND):
             for attr in _BODIES:
                 child = getattr(node, attr, None)
                 if child:

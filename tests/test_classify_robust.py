@@ -48,11 +48,13 @@ def test_invalid_notebook_json_still_read_line_by_line(tmp_path: Path) -> None:
 
 
 def test_deeply_nested_code(tmp_path: Path) -> None:
-    (tmp_path / "deep.py").write_text("import torch\nx = " + "(" * 5000 + ")" * 5000 + "\n"
-                                      "y = " + "-" * 200_000 + "1\n")
+    (tmp_path / "deep.py").write_text("x = " + "(" * 5000 + ")" * 5000 + "\n"
+                                      "y = " + "-" * 200_000 + "1\nimport torch\n")
+    (tmp_path / "deeper.py").write_text("x = " + "+".join(["a"] * 100_000) + "\nimport torch\n")
     result = classify_path(tmp_path)
     assert result.framework == "pytorch"
     assert any("deep.py: read with" in n for n in notes(result))
+    assert any("deeper.py: read with tokenize (RecursionError" in n for n in notes(result))
 
 
 def test_symlink_outside_path_is_not_followed(tmp_path: Path) -> None:
