@@ -127,6 +127,11 @@ class GitHubModel:
             self.names[new.lower()] = repo.id
             self.old_names.pop(new.lower(), None)
 
+    def block(self, full_name: str, reason: str = "dmca") -> None:
+        """Take down (``dmca``: 451) or disable for terms of service (``tos``: 403 + block)."""
+        with self.lock:
+            self.get(full_name).blocked = reason
+
     def delete(self, full_name: str) -> None:
         with self.lock:
             repo = self.get(full_name)
@@ -160,6 +165,18 @@ class Fault:
 
 
 @dataclass
+class Budget:
+    limit: int
+    remaining: int = -1
+    reset: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.remaining < 0:
+            self.remaining = self.limit
+        self.reset = self.reset or time.time() + 3600
+
+
+@dataclass
 class Seen:
     kind: str
     path: str
@@ -179,12 +196,12 @@ class _Answer(Exception):
 class GitHubServer:
     """The threaded HTTP server; ``api_url`` and ``raw_url`` are what Settings need."""
 
-    def __init__(self, *, token: str | None = None, limit: int = 5000) -> None:
+    def __init__(self, *, token: str | None = None, limit: int = 5000,
+                 anonymous_limit: int = 60) -> None:
         self.model = GitHubModel()
         self.token = token  # when set, any other Authorization is answered 401
-        self.limit = limit
-        self.remaining = limit
-        self.reset = time.time() + 3600
+        # GitHub keeps one budget per token and one per address for anonymous callers.
+        self.budgets = {True: Budget(limit), False: Budget(anonymous_limit)}
         self.counts: Counter[str] = Counter()
         self.seen: list[Seen] = []
         self.faults: list[Fault] = []
@@ -250,9 +267,16 @@ class GitHubServer:
 
     def exhaust_rate_limit(self, reset_in: float = 2.0) -> None:
         """Spend the budget: API answers are 403 rate limited until ``reset_in`` seconds pass."""
+        self.set_budget(0, reset_in)
+
+    def set_budget(self, remaining: int, reset_in: float, *,
+                   authorized: bool | None = None) -> None:
+        """Set what is left of the hourly budget (both budgets unless ``authorized`` says)."""
         with self._lock:
-            self.remaining = 0
-            self.reset = time.time() + reset_in
+            for key, budget in self.budgets.items():
+                if authorized is None or key == authorized:
+                    budget.remaining = remaining
+                    budget.reset = time.time() + reset_in
 
     def reset_counts(self) -> None:
         with self._lock:
@@ -295,7 +319,7 @@ class GitHubServer:
             status, headers = answer.status, answer.headers
             body = answer.body
         if kind == "api":
-            headers = {**self._budget_headers(), **headers}
+            headers = {**self._budget_headers(auth is not None), **headers}
         if isinstance(body, dict | list):
             body = json.dumps(body).encode()
             headers.setdefault("Content-Type", "application/json; charset=utf-8")
@@ -320,13 +344,15 @@ class GitHubServer:
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout): like a real server, carry on
 
-    def _budget_headers(self) -> dict[str, str]:
+    def _budget_headers(self, authorized: bool) -> dict[str, str]:
         with self._lock:
+            budget = self.budgets[authorized]
+            left = max(budget.remaining, 0)
             return {
-                "x-ratelimit-limit": str(self.limit),
-                "x-ratelimit-remaining": str(max(self.remaining, 0)),
-                "x-ratelimit-used": str(self.limit - max(self.remaining, 0)),
-                "x-ratelimit-reset": str(int(self.reset)),
+                "x-ratelimit-limit": str(budget.limit),
+                "x-ratelimit-remaining": str(left),
+                "x-ratelimit-used": str(budget.limit - left),
+                "x-ratelimit-reset": str(int(budget.reset)),
                 "x-ratelimit-resource": "core",
             }
 
@@ -337,7 +363,7 @@ class GitHubServer:
                 if authorized:
                     return
             self.counts["charged"] += 1
-            self.remaining -= 1
+            self.budgets[authorized].remaining -= 1
 
     def _api(self, req: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]],
              auth: str | None, inm: str | None) -> tuple[int, Any, dict[str, str]]:
@@ -345,10 +371,11 @@ class GitHubServer:
             raise _Answer(401, {"message": "Bad credentials",
                                 "documentation_url": "https://docs.github.com/rest"})
         with self._lock:
-            if time.time() >= self.reset:
-                self.remaining = self.limit
-                self.reset = time.time() + 3600
-            spent = self.remaining <= 0
+            budget = self.budgets[auth is not None]
+            if time.time() >= budget.reset:
+                budget.remaining = budget.limit
+                budget.reset = time.time() + 3600
+            spent = budget.remaining <= 0
             if spent:
                 self.counts["rate_limited"] += 1
         if spent:

@@ -140,7 +140,7 @@ def test_two_names_for_one_id_end_as_one_row(gh: GitHubServer, conn) -> None:
     [
         (lambda m: None, "missing"),
         (lambda m: m.add_repo("Acme/Net", FILES, blocked="dmca"), "blocked"),
-        (lambda m: m.add_repo("Acme/Net", FILES, blocked="tos"), "blocked"),
+        (lambda m: (m.add_repo("Acme/Net", FILES), m.block("Acme/Net", "tos")), "blocked"),
         (lambda m: m.add_repo("Acme/Net"), "empty"),
     ],
     ids=["404", "451", "403-block", "409"],
@@ -185,8 +185,7 @@ def test_spent_budget_is_waited_for_before_asking(gh: GitHubServer, conn, capsys
     """remaining 0 on an answer: the next request waits for the reset instead of failing."""
     gh.model.add_repo("Acme/Net", FILES)
     add_link(conn, "2001.00001", "github.com/acme/net")
-    gh.remaining = 1  # the metadata answer spends the last request
-    gh.reset = time.time() + 2
+    gh.set_budget(1, reset_in=2)  # the metadata answer spends the last request
     summary = run(conn, fast(gh))
     assert summary.outcomes == {"ok": 1}
     assert gh.counts["rate_limited"] == 0
@@ -426,3 +425,16 @@ def test_raw_429_without_retry_after_backs_off(gh: GitHubServer, conn) -> None:
     assert run(conn, fast(gh)).outcomes == {"ok": 1}
     assert time.monotonic() - started >= 0.2
     assert conn.execute("SELECT COUNT(*) FROM repo_files").fetchone()[0] == 3
+
+
+def test_anonymous_budget_is_60_an_hour(gh: GitHubServer, conn, capsys) -> None:
+    """Without a token the server's 60-request budget runs out: the stage waits for the reset
+    it announces rather than failing (30 left, reset 2 s ahead, to keep the test short)."""
+    for i in range(21):
+        gh.model.add_repo(f"Acme/R{i:02d}", {"train.py": b"import torch\n"})
+        add_link(conn, f"2001.{i:05d}", f"github.com/acme/r{i:02d}")
+    gh.set_budget(30, reset_in=2, authorized=False)
+    summary = run(conn, fast(gh))
+    assert summary.outcomes == {"ok": 21}
+    assert gh.counts["charged"] == 63 and gh.counts["rate_limited"] == 0
+    assert "rate limit spent" in capsys.readouterr().err
