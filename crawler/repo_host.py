@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -103,6 +104,24 @@ def _header_float(resp: requests.Response, *names: str) -> float | None:
         except ValueError:
             continue
     return None
+
+
+def _retry_after(resp: requests.Response) -> float | None:
+    """``retry-after`` in seconds, given as a number or an HTTP date (both are allowed)."""
+    raw = resp.headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return (when - datetime.now(UTC)).total_seconds()
 
 
 class PoliteClient:
@@ -240,7 +259,7 @@ class PoliteClient:
         body = _json_or_none(resp)
         if isinstance(body, dict) and body.get("block"):
             return None  # disabled for terms of service: an answer, not a limit
-        retry_after = _header_float(resp, "retry-after")
+        retry_after = _retry_after(resp)
         if retry_after is not None:
             return max(retry_after, 0.0)
         remaining = _header_float(resp, "x-ratelimit-remaining", "ratelimit-remaining")

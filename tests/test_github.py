@@ -438,3 +438,16 @@ def test_anonymous_budget_is_60_an_hour(gh: GitHubServer, conn, capsys) -> None:
     assert summary.outcomes == {"ok": 21}
     assert gh.counts["charged"] == 63 and gh.counts["rate_limited"] == 0
     assert "rate limit spent" in capsys.readouterr().err
+
+
+def test_retry_after_as_http_date(gh: GitHubServer, conn) -> None:
+    from email.utils import formatdate
+
+    gh.model.add_repo("Acme/Net", FILES)
+    add_link(conn, "2001.00001", "github.com/acme/net")
+    gh.add_fault(r"^/api/repos/acme/net$", 403, kind="api",
+                 headers={"retry-after": formatdate(time.time() + 2, usegmt=True)},
+                 body={"message": "You have exceeded a secondary rate limit."})
+    started = time.monotonic()
+    assert run(conn, fast(gh)).outcomes == {"ok": 1}
+    assert time.monotonic() - started >= 0.9
