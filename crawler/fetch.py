@@ -251,7 +251,8 @@ def _fetch_one(
             _store_status(conn, item.repo, lookup, now)
             return lookup.outcome
         meta = lookup.meta
-        assert meta is not None
+        if meta is None:
+            raise ServiceError(f"{item.host}: no metadata for {path}")
         canonical = f"{item.host}/{meta.full_name.lower()}"
         if canonical != item.repo and canonical in done and _holds(conn, canonical, meta):
             # Another link of this run already fetched the same repository: alias only.

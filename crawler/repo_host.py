@@ -328,11 +328,17 @@ class PoliteClient:
 
         if not unique:
             return result
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        try:
             for future in [pool.submit(one, s) for s in unique.values()]:
                 exc = future.exception()
                 if exc is not None:
                     raise exc
+        except BaseException:
+            # Ctrl-C or a bug: drop the queued downloads instead of finishing them first.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
         return result
 
     def read_capped(self, resp: requests.Response, url: str) -> bytes | None:
