@@ -37,6 +37,7 @@ class Project:
 class GitLabServer:
     def __init__(self) -> None:
         self.projects: dict[int, Project] = {}
+        self.redirects: dict[str, int] = {}
         self.counts: Counter[str] = Counter()
         self.faults: list[Fault] = []
         self.per_page_max = 100
@@ -73,11 +74,20 @@ class GitLabServer:
         return _digest("commit", project.id, sorted((p, blob_sha(b))
                                                     for p, b in project.files.items()))
 
+    def rename(self, old: str, new: str) -> None:
+        """Rename or transfer; the old path keeps answering with the project (redirect route)."""
+        with self._lock:
+            project = self._by_path(old)
+            assert project is not None
+            self.redirects[old.lower()] = project.id
+            project.path = new
+
     def _by_path(self, path: str) -> Project | None:
         for project in self.projects.values():
             if project.path.lower() == path.lower():
                 return project
-        return None
+        moved = self.redirects.get(path.lower())
+        return self.projects.get(moved) if moved is not None else None
 
     def add_fault(self, pattern: str, status: int | None = None, **kw: Any) -> Fault:
         fault = Fault(pattern, status, **kw)

@@ -128,3 +128,13 @@ def test_client_refuses_odd_paths(gl: GitLabServer) -> None:
         assert gl.counts["api"] == 0
     finally:
         client.close()
+
+
+def test_renamed_project_is_stored_under_its_new_path(gl: GitLabServer, conn) -> None:
+    gl.add_project("old-group/tool", FILES)
+    gl.rename("old-group/tool", "new-group/Tool")
+    add_link(conn, "2001.00001", "gitlab.com/old-group/tool", kind="gitlab")
+    assert run(conn, fast(gl)).outcomes == {"ok": 1}
+    assert [r[0] for r in conn.execute("SELECT repo FROM repos")] == ["gitlab.com/new-group/tool"]
+    assert dict(conn.execute("SELECT alias, repo FROM repo_aliases").fetchall()) == {
+        "gitlab.com/old-group/tool": "gitlab.com/new-group/tool"}
