@@ -244,7 +244,7 @@ _CODE_HOSTS = (r"(?:[a-z0-9-]{1,63}\.){0,4}"
                r"|gitee\.com|framagit\.org|sr\.ht|salsa\.debian\.org)"
                r"|(?:gitlab|git|gitea|forgejo|gogs)\.(?:[a-z0-9-]{1,63}\.){0,3}[a-z]{2,63}")
 _URL = re.compile(
-    rf"(?:(?<![A-Za-z0-9])https?://|(?<![\w.@/:-])(?=(?:{_CODE_HOSTS})(?![\w-])))"
+    rf"(?:(?<![A-Za-z0-9])https?://|(?<![\w.@/-])(?=(?:{_CODE_HOSTS})(?![\w-])))"
     rf"{_URL_CHARS}+",
     re.IGNORECASE | re.ASCII,  # ASCII: no Unicode look-alikes (Kelvin sign, long s) in hosts
 )

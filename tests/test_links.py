@@ -157,6 +157,11 @@ def test_url_keeps_path_and_drops_trailing_punctuation() -> None:
     assert link.url == "https://github.com/o/r/blob/main/a_(b).py"
 
 
+def test_label_glued_to_a_schemeless_url() -> None:
+    assert [lk.repo for lk in extract_links("Code:github.com/a/b", "comment")] == [
+        "github.com/a/b"]
+
+
 def test_scheme_required_for_unknown_hosts() -> None:
     assert extract_links("see example.org/o/r and user@github.com/x/y", "abstract") == []
     assert [lk.repo for lk in extract_links("at https://git.example.edu/lab/tool", "c")] == [

@@ -55,6 +55,32 @@ def test_extraction_on_url_heavy_text(text: str) -> None:
     check_links(extract_links(text, "comment"), "comment")
 
 
+NAME = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,15}", fullmatch=True)
+PROSE = st.text(alphabet=st.characters(blacklist_characters="/:\\", blacklist_categories=("Cs",)),
+                max_size=200)
+
+
+@given(NAME, NAME, st.sampled_from(["https://", "http://", ""]), st.data())
+def test_wrapped_github_url_gives_the_same_repo(owner: str, name: str, scheme: str,
+                                                data: st.DataObject) -> None:
+    """arXiv wraps lines anywhere a URL allows: after a slash, or after - or _ in a name."""
+    url = f"{scheme}github.com/{owner}/{name}"
+    cuts = [i + 1 for i, ch in enumerate(url) if ch in "/-_" and i + 1 < len(url)
+            and i >= len(scheme) + len("github.com")]
+    cut = data.draw(st.sampled_from(cuts)) if cuts else len(url)
+    text = f"Code is available at {url[:cut]}\n  {url[cut:]} and more."
+    assert [lk.repo for lk in extract_links(text, "abstract")] == [
+        f"github.com/{owner.lower()}/{name.lower().rstrip('.')}"]
+
+
+@given(PROSE, PROSE, NAME, NAME)
+def test_prose_around_a_link_never_changes_it(before: str, after: str, owner: str,
+                                              name: str) -> None:
+    text = f"{before} https://github.com/{owner}/{name} {after}"
+    repos = [lk.repo for lk in extract_links(text, "abstract")]
+    assert f"github.com/{owner.lower()}/{name.lower()}" in repos
+
+
 @given(url_like | st.text())
 def test_normalise_is_idempotent(url: str) -> None:
     found = normalise(url)
