@@ -59,7 +59,7 @@ from analysis.sources import LocalSource, RepoSource, Unreadable
 
 # Bump when any rule, weight or table entry changes: stored classifications with another version
 # are recomputed (offline) by the next `survey crawl`.
-CLASSIFIER_VERSION = "1.0.0"
+CLASSIFIER_VERSION = "1.1.0"
 
 MAX_CODE_BYTES = 1_000_000         # .py, .lua, .jl, .m and manifests
 MAX_NOTEBOOK_BYTES = 10_000_000    # notebooks carry their outputs (images)
@@ -69,6 +69,8 @@ MAX_EVIDENCE = 60
 MAX_NOTES = 20
 
 MAIN_THRESHOLD = 0.5      # main-code score that makes a framework the repository's
+MIN_MAIN_SHARE = 0.03     # ...unless it is in fewer than 3% of a large main code base
+MIN_SHARE_FILES = 30      # ("large": at least this many main files with imports)
 AUX_THRESHOLD = 0.3       # the same for example-only repositories
 PRIOR_FACTOR = 0.5        # manifests count half as much as code
 PATH_CAP = 1.0            # evidence from file names alone (.lua, .prototxt) tops out here
@@ -85,6 +87,11 @@ _MODEL_FILE = re.compile(r"(^|[_\-./])(models?|modeling|net|nets|networks?|layer
 _LOCATION_WEIGHT = {"main": 1.0, "examples": 0.4, "tests": 0.3, "docs": 0.15, "vendored": 0.05}
 _SECTION_WEIGHT = {MAIN: 1.0, OPTIONAL: 0.5, DEV: 0.2}
 _NOTEBOOK_FACTOR = 0.8
+# How an import is reached: at import time, lazily in a function, guarded by try (optional
+# support), or only for type checkers.
+_CONTEXT_WEIGHT = {"top": 1.0, "lazy": 0.6, "optional": 0.6, "typing": 0.1}
+_CONTEXT_SAID = {"lazy": "inside a function", "optional": "inside try",
+                 "typing": "TYPE_CHECKING only"}
 _OTHER_CODE = frozenset({".c", ".cc", ".cpp", ".cxx", ".h", ".hpp", ".cu", ".cuh", ".r", ".java",
                          ".scala", ".go", ".rs", ".f90", ".f", ".cs", ".kt", ".swift", ".js",
                          ".ts", ".jl", ".m", ".lua", ".pyx", ".sh", ".rb", ".pl"})
@@ -147,6 +154,7 @@ class _Tally:
     found: list[Evidence] = field(default_factory=list)
     notes: list[Evidence] = field(default_factory=list)
     main_code_files: int = 0
+    main_file_frameworks: list[set[str]] = field(default_factory=list)
     code_files: int = 0
     other_code_files: int = 0
     unread_python: int = 0
@@ -311,14 +319,16 @@ def _python(path: str, where: str, text: str, tally: _Tally, *, notebook: bool,
         factor *= 1.3
     if notebook:
         factor *= _NOTEBOOK_FACTOR
+    if where == "main":
+        tally.main_file_frameworks.append(set(by_framework))
     for framework, hits in by_framework.items():
-        best_imp, best = max(hits, key=lambda ih: ih[1].weight)
+        best_imp, best = max(hits, key=lambda ih: ih[1].weight * _CONTEXT_WEIGHT[ih[0].context])
         weight = best.weight
-        why = ""
+        why = _CONTEXT_SAID.get(best_imp.context, "")
         util_only = _util_only(framework, hits, text)
         if util_only is not None:
             weight, why = util_only
-        contribution = weight * factor
+        contribution = weight * factor * _CONTEXT_WEIGHT[best_imp.context]
         seen = best_imp.seen + (f" ({why})" if why else "")
         tally.add_code(where, framework,
                        contribution, Evidence(path, best_imp.line, seen, framework, contribution))
@@ -529,9 +539,16 @@ def _decide(tally: _Tally, python_files: int) -> Classification:
 
     labels = set(m) | set(a) | set(p)
     best_main = max(m.values(), default=0.0)
+    confined = ""
     if best_main >= MAIN_THRESHOLD:
         basis = "code"
         winner = max(labels, key=lambda lab: (total(lab), m.get(lab, 0.0)))
+        files = sum(1 for fws in tally.main_file_frameworks
+                    if any((keras_label if f == "keras" else label_of(f)) == winner for f in fws))
+        if (tally.main_code_files >= MIN_SHARE_FILES
+                and files < MIN_MAIN_SHARE * tally.main_code_files):
+            confined = f"{winner} in only {files} of {tally.main_code_files} main files"
+            basis, winner = "none", "none"
     elif tally.main_code_files:
         basis, winner = "none", "none"
     elif max(a.values(), default=0.0) >= AUX_THRESHOLD:
@@ -557,7 +574,8 @@ def _decide(tally: _Tally, python_files: int) -> Classification:
     frameworks = _framework_scores(everything, winner)
     confidence = _confidence(tally, basis, winner, labels, total, a, p, python_files)
     if winner == "none":
-        notes.insert(0, note(None, _none_reason(tally, m, a, p)))
+        reason = _none_reason(tally, m, a, p)
+        notes.insert(0, note(None, f"{reason}; {confined}" if confined else reason))
     elif winner == "unknown":
         notes.insert(0, note(None, "nothing to judge: no readable code or manifest"
                                    if not tally.unread_python else

@@ -38,6 +38,7 @@ class Import:
     line: int
     seen: str
     alias: str | None = None
+    context: str = "top"   # top, lazy (in a function), optional (in try), typing (TYPE_CHECKING)
 
 
 @dataclass(slots=True)
@@ -59,7 +60,12 @@ def extract_imports(text: str) -> ParsedImports:
         else:
             result = ParsedImports(found, "tokenize", error)
     if "import_module" in text or "__import__" in text:
-        result.imports.extend(_dynamic(text))
+        dynamic = _dynamic(text)
+        if result.method == "ast" and dynamic:
+            # Keep only real calls: a docstring may mention import_module("torch").
+            real = _dynamic_calls(text)
+            dynamic = [d for d in dynamic if (d.line, d.module) in real]
+        result.imports.extend(dynamic)
     return result
 
 
@@ -128,7 +134,7 @@ def _with_ast(text: str) -> tuple[ParsedImports | None, str | None]:
         return None, f"{type(exc).__name__}: {exc}"[:200]
     found: list[Import] = []
     try:
-        _walk(tree.body, found)
+        _walk(tree.body, found, "top")
     except RecursionError:
         return None, "RecursionError: nested too deeply for ast"
     return ParsedImports(found, "ast"), None
@@ -140,18 +146,20 @@ _COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.Fo
              ast.ExceptHandler, ast.match_case)
 
 
-def _walk(body: list[ast.stmt], found: list[Import]) -> None:
-    """Statements only (imports are statements): much faster than visiting every expression."""
+def _walk(body: list[ast.stmt], found: list[Import], context: str) -> None:
+    """Statements only (imports are statements): much faster than visiting every expression.
+    ``context`` says how the imports are reached: at import time (top), only when a function
+    runs (lazy), guarded by ``try`` (optional), or only for type checkers (typing)."""
     for node in body:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 shown = f"import {alias.name}" + (f" as {alias.asname}" if alias.asname else "")
                 bound = alias.asname or (alias.name if "." not in alias.name else None)
-                found.append(Import(alias.name, node.lineno, shown, bound))
+                found.append(Import(alias.name, node.lineno, shown, bound, context))
                 if alias.asname is None and "." in alias.name:
                     # `import torch.nn` binds `torch` too.
-                    found.append(Import(alias.name.split(".")[0], node.lineno, shown,
-                                        alias.name.split(".")[0]))
+                    root = alias.name.split(".")[0]
+                    found.append(Import(root, node.lineno, shown, root, context))
         elif isinstance(node, ast.ImportFrom):
             if node.level or not node.module:
                 continue
@@ -159,12 +167,52 @@ def _walk(body: list[ast.stmt], found: list[Import]) -> None:
             shown = f"from {node.module} import {', '.join(names)}"[:200]
             for name in names:
                 module = node.module if name == "*" else f"{node.module}.{name}"
-                found.append(Import(module, node.lineno, shown))
+                found.append(Import(module, node.lineno, shown, None, context))
         elif isinstance(node, _COMPOUND):
+            inner = context
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                inner = "lazy" if context == "top" else context
+            elif isinstance(node, ast.If) and _is_type_checking(node.test):
+                _walk(node.body, found, "typing")
+                _walk(node.orelse, found, context)
+                continue
+            elif isinstance(node, ast.Try | ast.TryStar):
+                _walk(node.body, found, "optional" if context == "top" else context)
+                for handler in node.handlers:
+                    _walk(handler.body, found, "optional" if context == "top" else context)
+                _walk(node.orelse, found, context)
+                _walk(node.finalbody, found, context)
+                continue
             for attr in _BODIES:
                 child = getattr(node, attr, None)
                 if child:
-                    _walk(child, found)  # type: ignore[arg-type]
+                    _walk(child, found, inner)  # type: ignore[arg-type]
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _dynamic_calls(text: str) -> set[tuple[int, str]]:
+    """(line, module) of real ``import_module("x")``/``__import__("x")`` calls."""
+    try:
+        tree = _parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return set()
+    calls = set()
+    try:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and node.args:
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                arg = node.args[0]
+                if name in ("import_module", "__import__") and isinstance(arg, ast.Constant) \
+                        and isinstance(arg.value, str):
+                    calls.add((node.lineno, arg.value))
+    except RecursionError:
+        return set()
+    return calls
 
 
 # --- tokenize --------------------------------------------------------------------------------

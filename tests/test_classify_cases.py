@@ -112,3 +112,34 @@ def test_docker_base_image_is_a_prior_not_a_verdict(tmp_path: Path) -> None:
 )
 def test_place(path: str, where: str) -> None:
     assert place(path) == where
+
+
+def test_optional_lazy_and_type_only_imports_count_less(tmp_path: Path) -> None:
+    (tmp_path / "core.py").write_text(
+        "import numpy as np\nfrom typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    import torch\n"
+        "try:\n    import tensorflow as tf\nexcept ImportError:\n    tf = None\n"
+        "def to_jax(x):\n    import jax.numpy as jnp\n    return jnp.asarray(x)\n")
+    result = classify_path(tmp_path)
+    seen = {e.framework: (e.seen, e.weight) for e in result.evidence if e.framework}
+    assert seen["pytorch"][0].endswith("(TYPE_CHECKING only)") and seen["pytorch"][1] < 0.2
+    assert seen["tensorflow"][0].endswith("(inside try)")
+    assert seen["jax"][0].endswith("(inside a function)")
+    assert seen["jax"][1] < 1.2 * 1.0
+
+
+def test_docstring_mentions_are_not_imports(tmp_path: Path) -> None:
+    (tmp_path / "util.py").write_text(
+        'import importlib\n"""Call importlib.import_module("torch") to load it."""\n'
+        'mod = importlib.import_module("numpy")\n')
+    assert classify_path(tmp_path).framework == "none"
+
+
+def test_framework_confined_to_a_corner_of_a_large_code_base(tmp_path: Path) -> None:
+    for i in range(60):
+        (tmp_path / f"mod{i}.py").write_text("import numpy as np\nimport scipy\n")
+    (tmp_path / "adapters").mkdir()
+    (tmp_path / "adapters" / "torch_adapter.py").write_text("import torch\n")
+    result = classify_path(tmp_path)
+    assert result.framework == "none"
+    assert any("pytorch in only 1 of 61 main files" in e.seen for e in result.evidence)
