@@ -6,6 +6,7 @@ Every test runs the real client over real HTTP; the server counts what reached i
 from __future__ import annotations
 
 import time
+import traceback
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +17,7 @@ from github_server import GitHubServer, add_link, blob_sha
 from crawler.fetch import fetch_repositories
 from crawler.github import GitHubClient
 from crawler.http import RequestStats
-from survey.errors import ServiceError
+from survey.errors import ConfigError, RateLimitError, ServiceError
 from survey.settings import Settings
 
 TOKEN = "ghp_SENTINEL0123456789abcdefSENTINEL42"
@@ -193,8 +194,6 @@ def test_spent_budget_is_waited_for_before_asking(gh: GitHubServer, conn, capsys
 
 
 def test_rate_limit_beyond_bound_aborts_with_one_line(gh: GitHubServer, conn) -> None:
-    from survey.errors import RateLimitError
-
     gh.model.add_repo("Acme/Net", FILES)
     add_link(conn, "2001.00001", "github.com/acme/net")
     gh.exhaust_rate_limit(reset_in=600)
@@ -378,11 +377,19 @@ def test_sentinel_token_never_leaks(gh: GitHubServer, conn, db_path, caplog, cap
                  body={"message": f"echo Authorization: Bearer {TOKEN}"})
     gh.add_fault(r"acme/slow", delay=0.5, times=100)
     gh.exhaust_rate_limit(reset_in=1.0)
-    errors: list[str] = []
-    try:
-        run(conn, fast(gh, github_token=TOKEN, http_timeout=0.2, http_retries=1))
-    except Exception as exc:  # noqa: BLE001 - collect, then assert on the text
-        errors.append(repr(exc) + str(exc))
+    run(conn, fast(gh, github_token=TOKEN, http_timeout=0.2, http_retries=1))
+    # Exceptions that end a run: a limit too long to wait out, a token the server rejects.
+    add_link(conn, "2001.00005", "github.com/acme/later")
+    gh.model.add_repo("Acme/Later", FILES)
+    gh.exhaust_rate_limit(reset_in=600)
+    with pytest.raises(RateLimitError) as limit:
+        run(conn, fast(gh, github_token=TOKEN, max_backoff=1))
+    gh.set_budget(5000, reset_in=3600)
+    gh.token = "the-right-one"
+    with pytest.raises(ConfigError) as rejected:
+        run(conn, fast(gh, github_token=TOKEN))
+    errors = ["".join(traceback.format_exception(e)) + repr(e.args)
+              for e in (limit.value, rejected.value)]
     details = [r[0] or "" for r in conn.execute("SELECT status_detail FROM repos")]
     assert any("500" in d for d in details)
     out = capsys.readouterr()
@@ -406,8 +413,6 @@ def test_warns_once_without_token(gh: GitHubServer, conn, capsys) -> None:
 
 
 def test_rejected_token_stops_the_run_with_one_clear_line(gh: GitHubServer, conn) -> None:
-    from survey.errors import ConfigError
-
     gh.token = "the-right-one"
     gh.model.add_repo("Acme/Net", FILES)
     add_link(conn, "2001.00001", "github.com/acme/net")
