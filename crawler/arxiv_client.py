@@ -31,16 +31,24 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import arxiv
 import requests
 from arxiv import _feed
 from lxml import etree
-from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
 from urllib3.util.retry import Retry
 
 from crawler.http import CountingRetry, RequestStats, RetryPolicy, Throttle, make_session
@@ -59,6 +67,7 @@ EMPTY_PAGE_RETRIES = 3
 WINDOW_ATTEMPTS = 2
 
 _ERROR_ID_PREFIX = "http://arxiv.org/api/errors"
+_POOL_PREFIX = re.compile(r"^(?:HTTPS?ConnectionPool\(.*?\)|<[^>]*>|HTTPS?Connection\(.*?\)): ")
 _STRICT_PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, huge_tree=False, recover=False
 )
@@ -93,6 +102,19 @@ class _ArxivRetry(CountingRetry):
                 reason = f"{self.service} {type(error).__name__ if error else 'other'}"
             self.stats.count_retry(reason)
         return new
+
+
+class _ArxivThrottle(Throttle):
+    """``Throttle`` that can restart its interval when an answer ends.
+
+    urllib3 retries inside one ``session.get``; the throttle only sees the call. Marking the end
+    of the call keeps the next request ``delay`` away from the last retry, not just from the
+    first attempt.
+    """
+
+    def mark(self) -> None:
+        with self._lock:
+            self._last = time.monotonic()
 
 
 def _arxiv_session(settings: Settings, stats: RequestStats | None) -> requests.Session:
@@ -173,7 +195,7 @@ class ArxivClient(arxiv.Client):
         self.max_backoff = settings.max_backoff
         self.stats = stats if stats is not None else RequestStats()
         self._session = _arxiv_session(settings, self.stats)
-        self._throttle = Throttle(settings.arxiv_delay)
+        self._throttle = _ArxivThrottle(settings.arxiv_delay)
         self.requests_made = 0
 
     # -- one page --------------------------------------------------------------------------
@@ -200,7 +222,7 @@ class ArxivClient(arxiv.Client):
                     if exc.reason == "empty page":
                         return feed
                     raise ServiceError(
-                        f"arXiv answered badly after {attempt + 1} attempts ({exc}): {url}",
+                        f"arXiv answered badly {attempt + 1} times ({exc}): {_where(url)}",
                         url=url, attempt=attempt + 1,
                     ) from exc
                 self.stats.count_retry(f"{SERVICE} {exc.reason}")
@@ -219,23 +241,33 @@ class ArxivClient(arxiv.Client):
         self.requests_made += 1
         self.stats.count_request(SERVICE)
         try:
-            resp = self._session.get(url, timeout=self.timeout)
-            content = resp.content
+            status, content = self._get(url)
         except requests.exceptions.ChunkedEncodingError as exc:
             raise _RetryableAnswer("ChunkedEncodingError", "answer cut short") from exc
         except requests.exceptions.ConnectionError as exc:
             if isinstance(exc.args[0] if exc.args else None, MaxRetryError):
                 # urllib3 already spent its retry budget on this one.
                 raise ServiceError(
-                    f"cannot reach arXiv at {self.query_url_format[:-3]}: {_reason(exc)}",
-                    url=url,
+                    f"cannot reach arXiv at {self.query_url_format[:-3]}:"
+                    f" {_reason(exc, self.timeout)} ({self.num_retries + 1} attempts)",
+                    url=url, attempt=self.num_retries + 1,
                 ) from exc
             raise _RetryableAnswer(type(exc).__name__, "connection lost while reading") from exc
         except requests.exceptions.Timeout as exc:
             raise _RetryableAnswer("ReadTimeout", f"no answer within {self.timeout} s") from exc
         except requests.exceptions.RequestException as exc:
-            raise ServiceError(f"arXiv request failed: {_reason(exc)}", url=url) from exc
-        return self._parse_answer(url, resp.status_code, content)
+            raise ServiceError(
+                f"arXiv request failed: {_reason(exc, self.timeout)}: {_where(url)}", url=url
+            ) from exc
+        return self._parse_answer(url, status, content)
+
+    def _get(self, url: str) -> tuple[int, bytes]:
+        """One ``session.get`` with its body; the delay restarts when it ends, however."""
+        try:
+            resp = self._session.get(url, timeout=self.timeout)
+            return resp.status_code, resp.content
+        finally:
+            self._throttle.mark()
 
     def _parse_answer(self, url: str, status: int, content: bytes) -> _feed.ParsedFeed:
         """Strict XML parse; error feeds and non-200 answers become ``ServiceError``."""
@@ -248,11 +280,13 @@ class ArxivClient(arxiv.Client):
         message = _error_feed_message(root) if root is not None else None
         if status != 200:
             detail = f": {message}" if message else ""
-            raise ServiceError(f"arXiv answered HTTP {status}{detail}", url=url, status=status)
+            raise ServiceError(f"arXiv answered HTTP {status}{detail}: {_where(url)}", url=url,
+                               status=status)
         if root is None:
             raise _RetryableAnswer("malformed XML", "empty answer")
         if message is not None:
-            raise ServiceError(f"arXiv rejected the query: {message}", url=url, status=status)
+            raise ServiceError(f"arXiv rejected the query: {message}: {_where(url)}", url=url,
+                               status=status)
         return _parsed_feed(root)
 
     # -- one window ------------------------------------------------------------------------
@@ -314,19 +348,27 @@ class ArxivClient(arxiv.Client):
         return feed
 
 
-def _reason(exc: BaseException) -> str:
-    """The innermost reason of a requests/urllib3 error, one line, no URL query string."""
-    inner: BaseException = exc
-    while True:
-        nxt = getattr(inner, "reason", None) or (inner.args[0] if inner.args else None)
-        if isinstance(nxt, BaseException) and nxt is not inner:
-            inner = nxt
-            continue
-        break
-    text = str(inner).splitlines()[0] if str(inner) else type(inner).__name__
-    if ": " in text and "Connection" in type(inner).__name__:
-        text = text.split(": ", 1)[1]
-    return text.strip() or type(inner).__name__
+def _reason(exc: BaseException, timeout: float) -> str:
+    """What went wrong under a requests/urllib3 error, in a few words (no URL, no repr)."""
+    inner: BaseException = exc.args[0] if exc.args and isinstance(exc.args[0],
+                                                                   BaseException) else exc
+    reason = getattr(inner, "reason", None) or inner
+    if isinstance(reason, ReadTimeoutError | requests.exceptions.ReadTimeout):
+        return f"no answer within {timeout:g} s"
+    if isinstance(reason, ProtocolError):
+        return "the connection was closed without an answer"
+    if isinstance(reason, ConnectTimeoutError) and not isinstance(reason, NewConnectionError):
+        return f"no connection within {timeout:g} s"  # (NewConnectionError subclasses it)
+    text = str(reason).splitlines()[0] if str(reason) else type(reason).__name__
+    text = _POOL_PREFIX.sub("", text)
+    return text.replace("Failed to establish a new connection: ", "").strip() or "unknown error"
+
+
+def _where(url: str) -> str:
+    """The endpoint and the page offset of a request URL: short enough for one line."""
+    parts = urlsplit(url)
+    start = parse_qs(parts.query).get("start", ["0"])[0]
+    return f"{parts.scheme}://{parts.netloc}{parts.path} (start={start})"
 
 
 def _error_feed_message(root: Any) -> str | None:

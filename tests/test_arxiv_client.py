@@ -251,3 +251,23 @@ def test_results_of_the_package_api_go_through_the_safe_fetch(server):
     items = list(client.results(arxiv.Search(query=QUERY, max_results=None)))
     assert {i.get_short_id().rsplit("v", 1)[0] for i in items} == expected_ids(server)
     assert stats.retries["arxiv HTTP 503"] == 1
+
+
+def test_retries_keep_the_delay_too(server):
+    server.add_fault("status", status=503)  # no Retry-After: urllib3 backoff
+    server.add_fault("drop", start=50)
+    server.add_fault("empty", start=100)
+    client, stats = client_for(server.url, arxiv_delay=0.15)
+    client.fetch_window(QUERY)
+    assert sum(stats.retries.values()) == 3
+    assert min(server.gaps()) >= 0.14, "a retry is never ruder than a normal request"
+    assert server.max_concurrent == 1
+
+
+def test_messages_say_what_failed_in_one_line(server):
+    server.add_fault("slow", delay=1.0, times=None)
+    client, _ = client_for(server.url, arxiv_timeout=0.2, arxiv_retries=1)
+    with pytest.raises(ServiceError) as info:
+        client.fetch_window(QUERY)
+    assert str(info.value) == (f"cannot reach arXiv at {server.url}: no answer within 0.2 s"
+                               " (2 attempts)")

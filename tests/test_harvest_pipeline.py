@@ -1,0 +1,133 @@
+"""`run_crawl`: stages as a list, every run recorded with its outcome, SIGTERM handled."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+import pytest
+from arxiv_server import IN_SCOPE, ArxivServer, make_corpus
+
+from crawler.pipeline import STAGES, StageContext, harvest_stage, run_crawl
+from survey.db import connect
+from survey.errors import InputError, ServiceError
+from survey.settings import Settings
+
+NOW = datetime(2024, 9, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def server():
+    corpus = make_corpus(300, datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC))
+    with ArxivServer(corpus) as srv:
+        yield srv
+
+
+def settings_for(server, db) -> Settings:
+    return Settings(db=db, arxiv_api_url=server.url, arxiv_delay=0.0, arxiv_page_size=100,
+                    arxiv_timeout=2.0, arxiv_retries=1)
+
+
+def runs(db) -> list[dict]:
+    conn = connect(db)
+    rows = [dict(r) for r in conn.execute("SELECT * FROM runs ORDER BY id")]
+    conn.close()
+    return rows
+
+
+def test_default_stages_start_with_the_harvest():
+    assert STAGES[0] == ("harvest", harvest_stage)
+
+
+def test_an_extra_stage_sees_the_harvest_and_is_recorded(server, db_path, capsys):
+    seen: dict = {}
+
+    def count_links(ctx: StageContext) -> dict:
+        seen["harvest"] = ctx.results["harvest"]
+        seen["categories"] = ctx.categories
+        n = ctx.conn.execute("SELECT COUNT(*) FROM links").fetchone()[0]
+        return {"links_seen": n}
+
+    summary = run_crawl(settings_for(server, db_path), since="2024-01", until="2024-02",
+                        categories=IN_SCOPE, progress=False, now=NOW,
+                        stages=[*STAGES, ("count", count_links)])
+    assert summary.outcome == "ok" and summary.requests == {"arxiv": server.request_count}
+    assert seen["harvest"]["papers_new"] > 0 and seen["categories"] == IN_SCOPE
+    assert summary.stages["count"]["links_seen"] == seen["harvest"]["links"]
+    (run,) = runs(db_path)
+    assert run["outcome"] == "ok" and run["finished_at"]
+    recorded = json.loads(run["summary"])
+    assert recorded["stages"]["count"] == {"links_seen": seen["harvest"]["links"]}
+    assert recorded["args"]["categories"] == list(IN_SCOPE)
+    assert json.loads(run["requests"]) == {"arxiv": server.request_count}
+    err = capsys.readouterr().err
+    assert "survey crawl: ok" in err and "links_seen" in err
+
+
+def test_a_failing_stage_is_recorded_as_failed(server, db_path):
+    def broken(ctx: StageContext) -> dict:
+        raise ServiceError("GitHub said no [403]")
+
+    with pytest.raises(ServiceError):
+        run_crawl(settings_for(server, db_path), since="2024-01", until="2024-01",
+                  progress=False, now=NOW, stages=[*STAGES, ("broken", broken)])
+    (run,) = runs(db_path)
+    assert run["outcome"] == "failed"
+    summary = json.loads(run["summary"])
+    assert summary["error"] == "GitHub said no [403]" and summary["stages"]["harvest"]
+    # what the harvest stored before the failure stays
+    conn = connect(db_path)
+    assert conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0] > 0
+
+
+def test_interrupt_is_recorded(server, db_path):
+    def interrupt(ctx: StageContext) -> dict:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_crawl(settings_for(server, db_path), since="2024-01", until="2024-01",
+                  progress=False, now=NOW, stages=[("stop", interrupt)])
+    assert runs(db_path)[0]["outcome"] == "interrupted"
+
+
+def test_bad_input_never_opens_the_database(server, tmp_path):
+    db = tmp_path / "none" / "survey.db"
+    with pytest.raises(InputError):
+        run_crawl(settings_for(server, db), since="2024", categories=["cs.NOPE"], now=NOW)
+    with pytest.raises(InputError):
+        run_crawl(settings_for(server, db), since="banana", now=NOW)
+    assert not db.parent.exists()
+
+
+def test_progress_bars_run(server, db_path, capsys):
+    summary = run_crawl(settings_for(server, db_path), since="2024-01", until="2024-02",
+                        progress=True, now=NOW)
+    assert summary.outcome == "ok"
+    assert "arXiv windows" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_sigterm_stops_cleanly(server, tmp_path):
+    db = tmp_path / "survey.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
+    env.update({"SURVEY_ARXIV_API_URL": server.url, "SURVEY_ARXIV_DELAY": "0.2",
+                "SURVEY_ARXIV_PAGE_SIZE": "20", "SURVEY_DB": str(db)})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from survey.cli import main; main()", "crawl", "--since",
+         "2024-01", "--until", "2024-02"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 20
+    while server.request_count < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130 and err.strip().splitlines()[-1] == "error: interrupted"
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT outcome FROM runs").fetchall() == [("interrupted",)]
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
