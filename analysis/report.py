@@ -80,6 +80,7 @@ class ReportData:
     accuracy: str
     accuracy_note: str
     shares_last: dict[str, float]
+    observed_crossover: str
 
 
 def classifier_eval() -> dict[str, Any]:
@@ -109,6 +110,7 @@ def classifier_accuracy(info: dict[str, Any]) -> str:
 def build_report_data(
     conn: sqlite3.Connection, settings: Settings, now: datetime | None = None,
     progress: Callable[[str, int], None] | None = None,
+    on_replicate: Callable[[int], None] | None = None,
 ) -> ReportData:
     """Read the database once and compute every aggregate, claim and comparison."""
     step = progress or (lambda _name, _advance: None)
@@ -121,7 +123,7 @@ def build_report_data(
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot read the database: {exc}") from exc
     step("aggregating", 1)
-    fit = fit_trend(links, replicates=settings.report_bootstrap)
+    fit = fit_trend(links, replicates=settings.report_bootstrap, progress=on_replicate)
     step("fitting the trend model", 1)
     claims, windows = evaluate_claims(links, uses, fit, settings, now)
     comparisons = compare(links)
@@ -202,7 +204,31 @@ def build_report_data(
     return ReportData(overview=overview, charts=built, claims=claims, windows=windows, fit=fit,
                       comparisons=comparisons, recent=recent_rows, top=top_rows,
                       coverage=coverage, accuracy=classifier_accuracy(info),
-                      accuracy_note=note, shares_last=shares_last)
+                      accuracy_note=note, shares_last=shares_last,
+                      observed_crossover=observed_crossover(shares_q))
+
+
+def observed_crossover(shares: pd.DataFrame) -> str:
+    """The first quarter whose observed PyTorch share exceeds TensorFlow's, in words.
+
+    Shown beside the model's date: the model smooths, the quarters do not.
+    """
+    if shares.empty:
+        return "no quarter with data"
+    t = shares.pivot_table(index="period", columns="label", values="share").sort_index()
+    if "pytorch" not in t or "tensorflow" not in t:
+        return "no quarter with both PyTorch and TensorFlow"
+    ahead = (t["pytorch"] > t["tensorflow"]).to_numpy()
+    if ahead[0]:
+        return f"PyTorch already leads in the first quarter, {_quarter(t.index[0])}"
+    if not ahead.any():
+        return "TensorFlow leads in every quarter"
+    first = int(ahead.argmax())
+    return f"{_quarter(t.index[first])} is the first quarter in which PyTorch leads"
+
+
+def _quarter(ts: pd.Timestamp) -> str:
+    return f"{ts.year} Q{(ts.month - 1) // 3 + 1}"
 
 
 def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -301,11 +327,16 @@ def generate_report(
         raise InputError(f"cannot create report folder {data_dir}: {exc.strerror}") from exc
     with make_progress(transient=True) as bar:
         task = bar.add_task("report: reading the database", total=5)
+        boot = bar.add_task("report: bootstrap replicates", total=settings.report_bootstrap)
 
         def step(name: str, advance: int) -> None:
             bar.update(task, advance=advance, description=f"report: {name}")
 
-        data = build_report_data(conn, settings, now=generated, progress=step)
+        def replicate(done: int) -> None:
+            bar.update(boot, completed=done)
+
+        data = build_report_data(conn, settings, now=generated, progress=step,
+                                 on_replicate=replicate)
         first = True
         for chart in data.charts:
             chart.html = Markup(chart.figure.to_html(

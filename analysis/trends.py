@@ -12,14 +12,15 @@ and 97.5th percentiles over bootstrap refits; each replicate redraws the papers 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import SplineTransformer
+from threadpoolctl import threadpool_limits
 
 from analysis.dataset import LABELS
 from analysis.intervals import percentile_interval, resample_counts
@@ -73,34 +74,47 @@ def _years(index: pd.DatetimeIndex) -> np.ndarray:
     return (index.year + (index.month - 0.5) / 12.0).to_numpy(dtype=float)
 
 
-def _model(n_knots: int):
-    return make_pipeline(
-        SplineTransformer(n_knots=n_knots, degree=3, extrapolation="linear"),
-        LogisticRegression(C=10.0, max_iter=2000),
-    )
+class _Model:
+    """The spline basis (fixed by the months) and a refit that starts from the last solution.
 
-
-def _fit_predict(x: np.ndarray, cells: np.ndarray, grid: np.ndarray, n_knots: int) -> np.ndarray:
-    """Fit on cell counts (rows: months, columns: LABELS); shares on ``grid`` (LABELS order).
-
-    A label absent from the data gets share 0 (scikit-learn only models classes it saw).
+    Bootstrap replicates differ little from the full sample, so starting L-BFGS from the point
+    estimate's coefficients cuts most of its iterations.
     """
-    rows, cols = np.nonzero(cells > 0)
-    out = np.zeros((len(grid), len(LABELS)))
-    present = np.unique(cols)
-    if present.size == 1:
-        out[:, present[0]] = 1.0
+
+    def __init__(self, x: np.ndarray, n_knots: int) -> None:
+        # No bias column: B-splines sum to one, which would duplicate the intercept and leave
+        # L-BFGS crawling along a flat valley.
+        self.spline = SplineTransformer(n_knots=n_knots, degree=3, extrapolation="linear",
+                                        include_bias=False)
+        self.basis = self.spline.fit_transform(x.reshape(-1, 1))
+        self.start: LogisticRegression | None = None
+
+    def fit_predict(self, cells: np.ndarray, warm: bool = False) -> np.ndarray:
+        """Fit on cell counts (rows: months, columns: LABELS); shares per month (LABELS order).
+
+        Cell weights are rescaled to mean 1, so the ridge penalty (``C=10``) is a fixed, mild
+        smoothness prior whatever the data size: without it a label absent in early months
+        (JAX before 2018) drives its coefficients towards minus infinity and the fit crawls.
+        A label absent from ``cells`` gets share 0 (scikit-learn only models classes it saw).
+        """
+        rows, cols = np.nonzero(cells > 0)
+        out = np.zeros((cells.shape[0], len(LABELS)))
+        present = np.unique(cols)
+        if present.size == 1:
+            out[:, present[0]] = 1.0
+            return out
+        model = LogisticRegression(C=10.0, tol=1e-6, max_iter=2000, warm_start=warm)
+        if warm and self.start is not None and np.array_equal(self.start.classes_, present):
+            model.coef_ = self.start.coef_.copy()
+            model.intercept_ = self.start.intercept_.copy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            w = cells[rows, cols]
+            model.fit(self.basis[rows], cols, sample_weight=w / w.mean())
+        if self.start is None:
+            self.start = model
+        out[:, model.classes_] = model.predict_proba(self.basis)
         return out
-    model = _model(n_knots)
-    # Normalise weights to mean 1: the same optimum, better conditioned for lbfgs.
-    w = cells[rows, cols]
-    w = w / w.mean()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(x[rows].reshape(-1, 1), cols, logisticregression__sample_weight=w)
-    proba = model.predict_proba(grid.reshape(-1, 1))
-    out[:, model.classes_] = proba
-    return out
 
 
 def _crossing(grid_dates: pd.DatetimeIndex, pt: np.ndarray, tf: np.ndarray):
@@ -119,7 +133,8 @@ def _crossing(grid_dates: pd.DatetimeIndex, pt: np.ndarray, tf: np.ndarray):
 
 
 def fit_trend(
-    df: pd.DataFrame, *, replicates: int = 200, seed: int = 0, weight: str = "w_off"
+    df: pd.DataFrame, *, replicates: int = 200, seed: int = 0, weight: str = "w_off",
+    progress: Callable[[int], None] | None = None,
 ) -> TrendFit | None:
     """Fit the model and its bootstrap; ``None`` when fewer than MIN_MONTHS months hold data."""
     cells_df = monthly_cells(df, weight)
@@ -129,18 +144,22 @@ def fit_trend(
     index = pd.DatetimeIndex(cells_df.index)
     x = _years(index)
     cells = cells_df.to_numpy(dtype=float)
-    grid = x
     span_years = x[-1] - x[0]
     # About one knot every two years, between 3 and 8: enough to bend, too few to chase noise.
     n_knots = int(np.clip(round(span_years / 2) + 2, 3, 8))
-    point = _fit_predict(x, cells, grid, n_knots)
+    model = _Model(x, n_knots)
+    point = model.fit_predict(cells)
     rng = np.random.default_rng(seed)
-    boot = np.empty((replicates, len(grid), len(LABELS)))
+    boot = np.empty((replicates, len(x), len(LABELS)))
     crossings: list[float] = []
-    for b in range(replicates):
-        boot[b] = _fit_predict(x, resample_counts(cells, rng), grid, n_knots)
-        status, when = _crossing(index, boot[b][:, 0], boot[b][:, 1])
-        crossings.append(when.value if status == "crossed" else np.nan)
+    # Tiny problems: one BLAS thread is faster than several fighting over the cores.
+    with threadpool_limits(limits=1):
+        for b in range(replicates):
+            boot[b] = model.fit_predict(resample_counts(cells, rng), warm=True)
+            if progress is not None:
+                progress(b + 1)
+            status, when = _crossing(index, boot[b][:, 0], boot[b][:, 1])
+            crossings.append(when.value if status == "crossed" else np.nan)
     frames = []
     for j, label in enumerate(LABELS):
         lo = np.percentile(boot[:, :, j], 2.5, axis=0) if replicates else point[:, j]

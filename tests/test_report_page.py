@@ -85,6 +85,8 @@ def test_claims_methodology_and_published_table(html: str) -> None:
     assert "The State of Machine Learning Frameworks in 2019" in html
     assert "State of AI Report 2020" in html and "paperswithcode.com/trends" in html
     assert "SURVEY_CLAIM_MAJORITY" in html
+    # Beside the model's crossover, the observed one (synthetic truth: 2018-09).
+    assert "2018 Q3 is the first quarter in which PyTorch leads" in html
 
 
 def test_same_data_same_page(tmp_path: Path, page_dir: Path, html: str) -> None:
