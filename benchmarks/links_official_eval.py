@@ -4,7 +4,9 @@ The written fixtures (tests/fixtures/links/official.jsonl) were committed before
 extractor; odd-numbered cases are held out (never used for tuning). real.jsonl holds sentences
 from public abstracts, arXiv comments, papers and READMEs that we did not write, labelled before
 the extractor ever ran on them (split "real"; the rules were then tuned on it), and real2.jsonl
-a second such batch collected after that tuning (split "real2", untouched). Prints, per split:
+a second such batch collected after that tuning (split "real2", untouched); real3.jsonl every
+linked paper of one arXiv digest, abstract and comment as published (split "real3", untouched:
+the base rate of real arXiv text). Prints, per split:
 extraction precision/recall over (paper, repo, kind) and the official rule's accuracy plus
 precision/recall of both classes over the links found with the right repo. Also the
 extraction speed over the whole fixture text, repeated.
@@ -28,7 +30,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "links"
 def load() -> list[dict]:
     """Written cases (split dev/held) and real sentences (split real)."""
     cases = []
-    for name in ("official.jsonl", "real.jsonl", "real2.jsonl"):
+    for name in ("official.jsonl", "real.jsonl", "real2.jsonl", "real3.jsonl"):
         for line in (FIXTURES / name).read_text(encoding="utf-8").splitlines():
             if line:
                 case = json.loads(line)
@@ -84,7 +86,7 @@ def speed(cases: list[dict], repeat: int = 200) -> None:
 def main() -> None:
     show_errors = "--errors" in sys.argv
     cases = load()
-    for split in ("dev", "held", "real", "real2", None):
+    for split in ("dev", "held", "real", "real2", "real3", None):
         subset = [c for c in cases if split is None or c["split"] == split]
         links = sum(len(c["links"]) for c in subset)
         print(f"{split or 'all'}: {len(subset)} cases, {links} expected links")

@@ -19,7 +19,9 @@ def _load(name: str) -> list[dict]:
 
 
 WRITTEN = _load("official.jsonl")  # written before the extractor; odd ids held out
-REAL = _load("real.jsonl") + _load("real2.jsonl")  # sentences we did not write, labelled first
+# Sentences we did not write, labelled before any run: real, real2, and real3 (every linked
+# paper of one arXiv digest, abstract and comment as published).
+REAL = _load("real.jsonl") + _load("real2.jsonl") + _load("real3.jsonl")
 CASES = WRITTEN + REAL
 # Known misses of the official rule, kept visible (strict: fixing one makes the test say so).
 OFFICIAL_MISSES = {
@@ -63,7 +65,7 @@ def test_fixtures_are_varied() -> None:
     assert {w["official"] for w in links} == {True, False}
     assert sum(c["split"] == "held" for c in WRITTEN) * 2 == len(WRITTEN)
     real = [w["official"] for c in REAL for w in c["links"]]
-    assert len(real) >= 90 and 0.3 < sum(real) / len(real) < 0.7
+    assert len(real) >= 120 and 0.3 < sum(real) / len(real) < 0.8
 
 
 @pytest.mark.parametrize(("url", "expected"), [
