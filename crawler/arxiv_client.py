@@ -201,34 +201,37 @@ class ArxivClient(arxiv.Client):
     # -- one page --------------------------------------------------------------------------
 
     def _parse_feed(
-        self, url: str, first_page: bool = True, _try_index: int = 0
+        self, url: str, first_page: bool = True, _try_index: int = 0,
+        *, empty_retries: int = EMPTY_PAGE_RETRIES,
     ) -> _feed.ParsedFeed:
         """Fetch and parse one page; retry what is worth retrying, raise the rest.
 
         Overrides the package's method of the same name, so ``Client.results`` is safe too.
-        Unlike the package, an empty page is returned (not raised) once retries are spent:
-        :meth:`fetch_window` decides whether that makes the window short.
+        Unlike the package, an empty page is returned (not raised) once ``empty_retries`` are
+        spent: :meth:`fetch_window` decides whether that makes the window short. Answers cut
+        short or malformed are retried ``num_retries`` times, then raised.
         """
-        attempt = _try_index
-        retries = EMPTY_PAGE_RETRIES if not first_page else self.num_retries
+        attempt, empties = _try_index, 0
         while True:
             try:
                 feed = self._fetch_once(url)
                 if not feed.results and (not first_page or feed.header.total_results > 0):
+                    if empties >= empty_retries:
+                        return feed
+                    empties += 1
                     raise _RetryableAnswer("empty page", "page unexpectedly empty")
                 return feed
             except _RetryableAnswer as exc:
-                if attempt >= retries:
-                    if exc.reason == "empty page":
-                        return feed
-                    raise ServiceError(
-                        f"arXiv answered badly {attempt + 1} times ({exc}): {_where(url)}",
-                        url=url, attempt=attempt + 1,
-                    ) from exc
+                if exc.reason != "empty page":
+                    if attempt >= self.num_retries:
+                        raise ServiceError(
+                            f"arXiv answered badly {attempt + 1} times ({exc}): {_where(url)}",
+                            url=url, attempt=attempt + 1,
+                        ) from exc
+                    attempt += 1
                 self.stats.count_retry(f"{SERVICE} {exc.reason}")
-                log.info("retrying %s (%s), attempt %d", url, exc, attempt + 1)
-                attempt += 1
-                self._backoff(attempt)
+                log.info("retrying %s (%s)", url, exc)
+                self._backoff(attempt + empties)
 
     def _backoff(self, attempt: int) -> None:
         """Exponential backoff with jitter, never below the delay the Throttle enforces."""
@@ -310,7 +313,7 @@ class ArxivClient(arxiv.Client):
             before = self.requests_made
             if first is None:
                 first = self.first_page(query)
-            feed, offset = first, 0
+            feed, offset, page_size, smaller_tried = first, 0, self.page_size, False
             first = None
             result.total = max(result.total, feed.header.total_results)
             while True:
@@ -323,11 +326,19 @@ class ArxivClient(arxiv.Client):
                 if on_page is not None:
                     on_page(added, result.total)
                 if not feed.results:
-                    break
+                    if smaller_tried or offset == 0 or page_size < 2 \
+                            or offset >= feed.header.total_results:
+                        break
+                    # "Some page sizes fail at some offsets": one try with half the page.
+                    smaller_tried, page_size = True, page_size // 2
+                    self.stats.count_retry(f"{SERVICE} smaller page")
+                    url = self._format_url(search, offset, page_size)
+                    feed = self._parse_feed(url, first_page=False, empty_retries=0)
+                    continue
                 offset += len(feed.results)
                 if offset >= feed.header.total_results:
                     break
-                url = self._format_url(search, offset, self.page_size)
+                url = self._format_url(search, offset, page_size)
                 feed = self._parse_feed(url, first_page=False)
             result.requests += self.requests_made - before
             if not result.short:

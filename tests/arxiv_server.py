@@ -67,8 +67,8 @@ class Fault:
     headers), ``slow_body`` (headers, half the body, sleep ``delay``), ``truncate`` (announce the
     full length, send half, close), ``duplicate`` (the page starts half a page too early:
     duplicates and a gap, as an unstable sort order gives), ``error_feed`` (HTTP 400 error feed).
-    ``start`` / ``date_from`` restrict the fault to one offset / one window (its 12-digit lower
-    bound); ``times=None`` means forever.
+    ``start`` / ``date_from`` / ``max_results`` restrict the fault to one offset / one window
+    (its 12-digit lower bound) / one page size; ``times=None`` means forever.
     """
 
     kind: str
@@ -78,12 +78,15 @@ class Fault:
     delay: float = 0.0
     start: int | None = None
     date_from: str | None = None
+    max_results: int | None = None
     after: int = 0
     seen: int = 0
     used: int = 0
 
-    def matches(self, start: int, date_from: str | None) -> bool:
+    def matches(self, start: int, date_from: str | None, max_results: int) -> bool:
         if self.start is not None and self.start != start:
+            return False
+        if self.max_results is not None and self.max_results != max_results:
             return False
         if self.date_from is not None and self.date_from != date_from:
             return False
@@ -395,10 +398,10 @@ class ArxivServer:
         return [p for p in self.papers if pred(p)]
 
     # answering
-    def _take_fault(self, start: int, date_from: str | None) -> Fault | None:
+    def _take_fault(self, start: int, date_from: str | None, max_results: int) -> Fault | None:
         with self._lock:
             for fault in self.faults:
-                if fault.matches(start, date_from):
+                if fault.matches(start, date_from, max_results):
                     return fault
         return None
 
@@ -418,7 +421,7 @@ class ArxivServer:
                 f"start must be less than {START_CAP}: narrow the query"), None
         per_page = min(per_page, MAX_RESULTS_CAP)
         date_from = date_from_of(query)
-        fault = self._take_fault(start, date_from)
+        fault = self._take_fault(start, date_from, per_page)
         if fault is not None:
             record.fault = fault.kind
             if fault.kind == "status":

@@ -219,11 +219,20 @@ def test_overstated_total_makes_a_short_window(server):
     assert result.short and result.total == len(want) + 3 and result.fetched == len(want)
     assert result.attempts == 2
     assert stats.retries["arxiv short window"] == 2
-    # each attempt: the pages, then the empty tail page asked 1 + EMPTY_PAGE_RETRIES times
+    # each attempt: the pages, the empty tail page asked 1 + EMPTY_PAGE_RETRIES times, then
+    # once with half the page size
     pages = -(-len(want) // 50)
-    tail = 1 if len(want) % 50 == 0 else 0
-    assert server.request_count == 2 * (pages + tail + EMPTY_PAGE_RETRIES) or \
-        server.request_count == 2 * (pages + 1 + EMPTY_PAGE_RETRIES)
+    assert server.request_count == 2 * (pages + 1 + EMPTY_PAGE_RETRIES + 1)
+    assert stats.retries["arxiv smaller page"] == 2
+
+
+def test_a_page_size_failing_at_an_offset_is_worked_around(server):
+    server.add_fault("empty", start=100, max_results=50, times=None)
+    client, stats = client_for(server.url)
+    result = client.fetch_window(QUERY)
+    assert set(result.results) == expected_ids(server) and not result.short
+    assert stats.retries["arxiv smaller page"] == 1 and result.attempts == 1
+    assert [r.params["max_results"] for r in server.requests if r.start >= 100][-1] == "25"
 
 
 def test_duplicates_from_unstable_order_are_caught_by_the_total(server):
