@@ -150,7 +150,8 @@ def dying_chart(dying: pd.DataFrame) -> go.Figure:
                           " %{customdata[1]:,.0f} papers<extra>%{x|%Y}</extra>",
             row=i // cols + 1, col=i % cols + 1,
         )
-    fig.update_yaxes(tickformat=".1%", rangemode="tozero")
+    # "~" drops trailing zeros, so small ranges do not print the same label twice.
+    fig.update_yaxes(tickformat=".2~%", rangemode="tozero")
     return _layout(fig, "Share of papers with classified official code whose repository uses"
                         " each framework, per year", height=720, percent=False)
 
@@ -170,8 +171,11 @@ def official_chart(views: pd.DataFrame) -> go.Figure:
                 hovertemplate=_SHARE_HOVER,
             )
     fig.update_yaxes(range=[0, 1])
-    return _layout(fig, "Official repositories (solid) vs every linked repository (dotted):"
-                        " framework share per quarter", height=500)
+    _layout(fig, "Official repositories (solid) vs every linked repository (dotted):"
+                 " framework share per quarter", height=540)
+    # Ten entries wrap to several lines: below the plot they cover nothing.
+    fig.update_layout(legend={"y": -0.1, "yanchor": "top"}, margin={"b": 60})
+    return fig
 
 
 def coverage_chart(coverage: pd.DataFrame) -> go.Figure:
@@ -183,7 +187,7 @@ def coverage_chart(coverage: pd.DataFrame) -> go.Figure:
                     name=name, marker_color=color,
                     hovertemplate=name + ": %{y:,}<extra>%{x}</extra>")
     fig.update_layout(barmode="group")
-    fig.update_yaxes(type="log", title_text="papers (log scale)")
+    fig.update_yaxes(title_text="papers", tickformat=",")
     return _layout(fig, "Coverage: papers harvested, with an official code link, repository"
                         " fetched, classified, by year of first version", percent=False)
 

@@ -38,6 +38,11 @@ OTHER_FRAMEWORKS = {
     "chainer": (0.10, 0.01), "cntk": (0.05, 0.00), "paddlepaddle": (0.05, 0.40),
     "mindspore": (0.00, 0.35), "dynet": (0.05, 0.16),
 }
+# Tools that papers mention without having written them (non-official links).
+TOOLS = (("github.com/huggingface/transformers", "pytorch"),
+         ("github.com/tensorflow/models", "tensorflow"),
+         ("github.com/facebookresearch/detectron2", "pytorch"),
+         ("github.com/google/jax", "jax"))
 CATEGORIES = {
     "cs.LG": 0.30, "cs.CV": 0.25, "cs.CL": 0.15, "stat.ML": 0.05, "cs.AI": 0.10,
     "cs.RO": 0.05, "eess.IV": 0.05, "math.OC": 0.05,
@@ -149,7 +154,8 @@ def fill_synthetic(
 
     Of the papers with links: 85 % official (else only a tool they mention), 5 % with a second
     official repository, 1 % linking an old name kept in ``repo_aliases``, 8 % of repositories
-    never fetched (``unknown``), 2 % with a project page besides the code. ``titles`` overrides
+    never fetched (``unknown``), 2 % with a project page besides the code; one paper in 29
+    also mentions one of four widely used TOOLS (non-official). ``titles`` overrides
     the title of paper number ``i`` (e.g. a ``<script>`` to test escaping).
     """
     rng = np.random.default_rng(seed)
@@ -222,12 +228,26 @@ def fill_synthetic(
                     fws[pick] = 1.0
                 classes.append((repo, label, json.dumps(fws), 0.9, "[]", "synthetic-1", None,
                                 STAMP))
+            if i % 29 == 0:
+                # A widely used tool the paper mentions but did not write.
+                tool = TOOLS[(i // 29) % len(TOOLS)][0]
+                links.append((aid, tool, "github.com", "github", "https://" + tool, 0,
+                              "abstract"))
             if page[i]:
                 links.append((aid, f"{aid}.example.org/project", "example.org", "project-page",
                               f"https://{aid}.example.org/project", 1, "comment"))
             summary.papers_with_link += 1
         return papers, repos, links, classes, aliases
 
+    with transaction(conn):
+        for tool, label in TOOLS:
+            conn.execute("INSERT OR IGNORE INTO repos (repo, host, status, created_at, first_seen)"
+                         " VALUES (?, 'github.com', 'ok', '2016-01-01T00:00:00Z', ?)",
+                         (tool, STAMP))
+            conn.execute("INSERT OR IGNORE INTO classifications (repo, framework, frameworks,"
+                         " confidence, evidence, classifier_version, head_sha, classified_at)"
+                         " VALUES (?, ?, ?, 0.99, '[]', 'synthetic-1', NULL, ?)",
+                         (tool, label, json.dumps({label: 1.0}), STAMP))
     for lo in range(0, n_papers, batch):
         hi = min(n_papers, lo + batch)
         papers, repos, links, classes, aliases = rows(lo, hi)
