@@ -127,8 +127,8 @@ def _retry_after(resp: requests.Response) -> float | None:
 class PoliteClient:
     """GETs with timeout, retries, rate-limit waits and counting; subclassed per host.
 
-    ``sleep`` and ``clock`` are injectable so the waiting rules can be exercised quickly, but the
-    defaults are the real ones and the tests use them against real local servers.
+    ``sleep`` and ``notify`` are injectable (a scheduler may want its own log line), but the
+    tests use the real ones against real local servers, with waits of one or two seconds.
     """
 
     def __init__(
@@ -200,7 +200,7 @@ class PoliteClient:
                 raise ServiceError(
                     self._safe(f"{self.service}: {type(exc).__name__} for {url}"),
                     url=self._safe(url), attempt=attempt,
-                ) from None
+                ) from exc
             self.stats.count_request(self.service)
             self._record_budget(resp)
             self._count_answer(resp, kind)
@@ -356,7 +356,7 @@ class PoliteClient:
             raise ServiceError(
                 self._safe(f"{self.service}: {type(exc).__name__} reading {url}"),
                 url=self._safe(url),
-            ) from None
+            ) from exc
         finally:
             resp.close()
         return b"".join(chunks)
