@@ -94,10 +94,14 @@ def check_format(fmt: str, out: Path | None) -> str:
 
 
 def _serialise(df: pd.DataFrame, fmt: str, handle: TextIO) -> None:
+    """CSV with ``true``/``false`` as DESIGN.md spells them; JSON as one array of objects
+    (``null`` for a missing confidence, slashes left unescaped)."""
     if fmt == "csv":
-        df.to_csv(handle, index=False, lineterminator="\n")
+        out = df.assign(official=df["official"].map({True: "true", False: "false"}))
+        out.to_csv(handle, index=False, lineterminator="\n")
     else:
-        handle.write(df.to_json(orient="records", force_ascii=False))
+        records = df.astype(object).where(df.notna(), None).to_dict("records")
+        json.dump(records, handle, ensure_ascii=False, separators=(",", ":"))
         handle.write("\n")
 
 

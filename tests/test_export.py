@@ -63,10 +63,11 @@ def test_framework_names_tolerates_odd_json() -> None:
 def test_cli_csv_to_stdout_round_trips(filled: Path) -> None:
     result = CliRunner().invoke(app, ["export", "--db", str(filled)])
     assert result.exit_code == 0, result.output
-    df = pd.read_csv(io.StringIO(result.stdout), keep_default_na=False)
+    df = pd.read_csv(io.StringIO(result.stdout), keep_default_na=False, dtype=str)
     assert list(df.columns) == DESIGN_COLUMNS and len(df) == 3
     assert df.loc[0, "title"] == "Title, with \"quotes\"\nand a newline"
-    assert df["official"].tolist() == [True, True, False]
+    assert df["official"].tolist() == ["true", "true", "false"]
+    assert df["confidence"].tolist() == ["0.9", "0.75", ""]
 
 
 def test_cli_json_and_parquet(filled: Path, tmp_path: Path) -> None:
@@ -75,6 +76,7 @@ def test_cli_json_and_parquet(filled: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
     assert [list(r) for r in rows] == [DESIGN_COLUMNS] * 3
+    assert '"repo":"github.com/new/name"' in result.stdout
     assert rows[2]["confidence"] is None and rows[2]["official"] is False
     out = tmp_path / "links.parquet"
     result = runner.invoke(app, ["export", "--db", str(filled), "--format", "parquet",
@@ -114,7 +116,8 @@ def test_failed_write_keeps_the_previous_file(filled: Path, tmp_path: Path,
     def boom(*_a, **_k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pd.DataFrame, "to_json", boom)
+    # Interrupted half way through writing (Ctrl-C): the old file must survive untouched.
+    monkeypatch.setattr(json, "dump", boom)
     with pytest.raises(KeyboardInterrupt):
         write_export(conn, "json", out)
     conn.close()
