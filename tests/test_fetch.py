@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 from github_server import GitHubServer, add_link
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_github import FILES, TOKEN, fast, repo_row, run
 
 from crawler.fetch import fetch_repositories, select_work
@@ -310,3 +312,62 @@ def test_second_old_name_in_one_run_costs_one_request(gh: GitHubServer, conn) ->
         "github.com/acme/a": "github.com/acme/c", "github.com/acme/b": "github.com/acme/c"}
     # a 301 and the followed answer for each old name, head and tree once
     assert gh.counts["charged"] == 2 * 2 + 2 and gh.counts["raw"] == 3
+
+
+def test_truncated_walk_spends_its_cap_on_own_code_before_vendored(gh: GitHubServer,
+                                                                   conn) -> None:
+    files = {f"third_party/lib{i}/x.py": b"v%d" % i for i in range(6)}
+    files.update({f"src/m{i}/model.py": b"import torch # %d" % i for i in range(3)})
+    gh.model.add_repo("Acme/Big", files, truncated=True, truncate_at=1)
+    add_link(conn, "2001.00001", "github.com/acme/big")
+    run(conn, fast(gh, max_tree_requests=5))  # root, src, src/m0..m2; third_party unwalked
+    paths = {r[0] for r in conn.execute("SELECT path FROM repo_files")}
+    assert {f"src/m{i}/model.py" for i in range(3)} <= paths
+    assert not any(p.startswith("third_party/lib") for p in paths)
+
+
+_RENAMES = st.lists(st.tuples(st.integers(0, 2), st.integers(0, 5)), max_size=6)
+
+
+@given(_RENAMES, st.lists(st.integers(0, 5), min_size=1, max_size=4))
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_renames_and_links_in_any_order_keep_one_row_per_repository(
+        tmp_path_factory: pytest.TempPathFactory, renames: list[tuple[int, int]],
+        months: list[int]) -> None:
+    """Repositories renamed between monthly runs, linked under any of their names."""
+    db = tmp_path_factory.mktemp("db") / "s.db"
+    conn = connect(db)
+    with GitHubServer() as server:
+        names = {i: f"Org/Repo{i}" for i in range(3)}
+        for i in range(3):
+            server.model.add_repo(names[i], {"train.py": b"import torch # %d\n" % i})
+        used = set(names.values())
+        linked: list[str] = []
+        step = iter(renames)
+        for month, count in enumerate(months):
+            for i, suffix in [next(step, (None, None)) for _ in range(count)]:
+                if i is None:
+                    continue
+                new = f"Org{suffix}/Repo{i}x{month}"
+                if new in used:
+                    continue
+                server.model.rename(names[i], new)
+                names[i] = new
+                used.add(new)
+            for i in range(3):
+                name = f"github.com/{names[i].lower()}"
+                if name not in linked:
+                    add_link(conn, f"20{month:02d}.{len(linked):05d}", name)
+                    linked.append(name)
+            fetch_repositories(conn, fast(server), RequestStats(), progress=False, mode="due",
+                               now=datetime.now(UTC) + timedelta(days=31 * (month + 1)))
+    rows = conn.execute("SELECT repo, remote_id, status FROM repos").fetchall()
+    assert len(rows) == 3 and {r["status"] for r in rows} == {"ok"}
+    assert {r["repo"] for r in rows} == {f"github.com/{n.lower()}" for n in names.values()}
+    aliases = dict(conn.execute("SELECT alias, repo FROM repo_aliases").fetchall())
+    current = {r["repo"] for r in rows}
+    for name in linked:  # every name ever linked resolves to a current row
+        assert name in current or aliases.get(name) in current, name
+    assert not set(aliases) & current
+    conn.close()
