@@ -45,6 +45,11 @@ class Claim:
     reason: str
     threshold: str
     details: list[dict[str, str]] = field(default_factory=list)
+    # The same figures as numbers, for claims.csv (shares as fractions; NaN when undefined).
+    estimate: float = float("nan")
+    low: float = float("nan")
+    high: float = float("nan")
+    n: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,7 @@ def claim_c1(last: pd.Series, s: Settings, w: Windows) -> Claim:
         metric=f"PyTorch's share of papers with classified official code, {w.label}",
         value=pct(share), interval=interval_text(lo, hi), verdict=verdict, reason=reason,
         threshold=f"great majority = more than {pct(s.claim_majority)} (claim_majority)",
+        estimate=share, low=lo, high=hi, n=n,
         details=[{"measure": "papers with classified code in the window",
                   "value": f"{n:,.0f}", "interval": "", "change": "", "state": ""},
                  {"measure": "PyTorch among deep-learning code only (none excluded)",
@@ -164,7 +170,7 @@ def claim_c2(last: pd.Series, prev: pd.Series, s: Settings, w: Windows) -> Claim
         value=pct(share), interval=interval_text(lo, hi), verdict=verdict, reason=reason,
         threshold=f"matter = together more than {pct(s.claim_two_frameworks)}"
                   " (claim_two_frameworks)",
-        details=details,
+        details=details, estimate=share, low=lo, high=hi, n=n,
     )
 
 
@@ -221,7 +227,7 @@ def claim_c3(df_last: pd.DataFrame, df_prev: pd.DataFrame, uses: pd.DataFrame, s
         reason=reason,
         threshold=f"dead or dying = 95% interval below {pct(s.claim_dying_share)}"
                   f" (claim_dying_share), or a significant fall against {w.prev_label}",
-        details=details,
+        details=details, estimate=worst[0], low=worst[1], high=worst[2], n=n,
     )
 
 

@@ -89,6 +89,14 @@ def test_claims_methodology_and_published_table(html: str) -> None:
     assert "2018 Q3 is the first quarter in which PyTorch leads" in html
 
 
+def test_claims_csv_has_numbers(page_dir: Path) -> None:
+    claims = pd.read_csv(page_dir / "index-data" / "claims.csv")
+    assert claims["key"].tolist() == ["C1", "C2", "C3", "C4"]
+    c1 = claims.iloc[0]
+    assert c1["low"] < c1["estimate"] < c1["high"] and c1["n"] > 100
+    assert c1["value"] == f"{100 * c1['estimate']:.1f}%"
+
+
 def test_same_data_same_page(tmp_path: Path, page_dir: Path, html: str) -> None:
     conn = connect(make_db(tmp_path / "again.db"))
     page = write_report(conn, FAST, tmp_path / "out", now=NOW)
