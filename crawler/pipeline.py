@@ -31,6 +31,7 @@ from crawler.http import RequestStats
 from crawler.windows import resolve_range
 from survey.console import err_console
 from survey.db import connect, transaction, utcnow
+from survey.errors import StoreError
 from survey.settings import Settings
 
 
@@ -141,13 +142,19 @@ def run_crawl(
     began = time.monotonic()
     conn = connect(settings.db)
     try:
-        run_id = start_run(conn, "crawl", args)
+        try:
+            run_id = start_run(conn, "crawl", args)
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"cannot record the run in {settings.db}: {exc}") from exc
         ctx = StageContext(conn, settings, stats, progress, start, end, cats, now, run_id)
         outcome, error = "failed", None
         try:
             with _sigterm_as_interrupt():
                 for name, stage in (STAGES if stages is None else stages):
-                    ctx.results[name] = stage(ctx)
+                    try:
+                        ctx.results[name] = stage(ctx)
+                    except sqlite3.OperationalError as exc:  # locked, disk full, read-only
+                        raise StoreError(f"database error in stage {name}: {exc}") from exc
             outcome = "ok"
         except KeyboardInterrupt:
             outcome, error = "interrupted", "interrupted"
@@ -161,7 +168,12 @@ def run_crawl(
                        "seconds": round(time.monotonic() - began, 1)}
             if error:
                 summary["error"] = error
-            finish_run(conn, run_id, outcome, summary, counters["requests"])
+            try:
+                finish_run(conn, run_id, outcome, summary, counters["requests"])
+            except sqlite3.Error as exc:
+                if outcome == "ok":
+                    raise StoreError(f"cannot record the run: {exc}") from exc
+                # the run's own error is the one to show
             result = CrawlSummary(run_id, outcome, ctx.results, counters["requests"],
                                   counters["retries"], time.monotonic() - began, error)
     finally:

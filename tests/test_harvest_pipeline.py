@@ -16,7 +16,7 @@ from arxiv_server import IN_SCOPE, ArxivServer, make_corpus
 
 from crawler.pipeline import STAGES, StageContext, harvest_stage, run_crawl
 from survey.db import connect
-from survey.errors import InputError, ServiceError
+from survey.errors import InputError, ServiceError, StoreError
 from survey.settings import Settings
 
 NOW = datetime(2024, 9, 1, tzinfo=UTC)
@@ -131,3 +131,26 @@ def test_sigterm_stops_cleanly(server, tmp_path):
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT outcome FROM runs").fetchall() == [("interrupted",)]
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_locked_database_is_a_one_line_store_error(server, db_path):
+    blockers = []
+
+    def harvest_while_locked(ctx: StageContext) -> dict:
+        blocker = sqlite3.connect(db_path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+        blockers.append(blocker)
+        ctx.conn.execute("PRAGMA busy_timeout = 100")
+        return harvest_stage(ctx)
+
+    try:
+        with pytest.raises(StoreError) as info:
+            run_crawl(settings_for(server, db_path), since="2024-02", until="2024-02",
+                      progress=False, now=NOW, stages=[("harvest", harvest_while_locked)])
+    finally:
+        for blocker in blockers:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+    assert str(info.value) == "database error in stage harvest: database is locked"
+    conn = connect(db_path)
+    assert conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 0
