@@ -106,10 +106,15 @@ def harvest(
 
 
 def last_complete_end(conn: sqlite3.Connection, categories: Sequence[str]) -> datetime | None:
-    """End of the latest complete window for this category set (the refresh restarts there)."""
+    """End of the latest complete window for this category set (the refresh restarts there).
+
+    A window reaching into the future (the current month) is complete only up to when it was
+    harvested, so its end counts as its ``finished_at`` (to the minute).
+    """
     key = category_key(validate_categories(categories))
     row = conn.execute(
-        "SELECT MAX(end) FROM harvest_windows WHERE categories = ? AND status = 'complete'",
+        "SELECT MAX(MIN(end, substr(finished_at, 1, 16))) FROM harvest_windows"
+        " WHERE categories = ? AND status = 'complete'",
         (key,),
     ).fetchone()
     if row is None or row[0] is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from arxiv_server import IN_SCOPE, ArxivServer, in_scope, make_corpus
@@ -204,3 +204,13 @@ def test_cross_listed_papers_are_fetched_once_with_their_primary(conn, server, c
                         " ('cs.LG', 'cs.CV')").fetchone()[0] > 0
     assert last_complete_end(conn, ["cs.CV", "cs.LG"]) == UNTIL
     assert last_complete_end(conn, IN_SCOPE) is None
+
+
+def test_last_complete_end_of_the_current_month_is_when_it_was_harvested(conn):
+    real_now = datetime.now(UTC)
+    month = real_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    corpus = make_corpus(50, month, real_now, seed=3)
+    with ArxivServer(corpus) as server:
+        run(conn, server, now=real_now, since=month, until=month + timedelta(days=40))
+    end = last_complete_end(conn, IN_SCOPE)
+    assert end is not None and real_now - timedelta(minutes=2) <= end <= datetime.now(UTC)
