@@ -59,7 +59,7 @@ from analysis.sources import LocalSource, RepoSource, Unreadable
 
 # Bump when any rule, weight or table entry changes: stored classifications with another version
 # are recomputed (offline) by the next `survey crawl`.
-CLASSIFIER_VERSION = "1.1.0"
+CLASSIFIER_VERSION = "1.2.0"
 
 MAX_CODE_BYTES = 1_000_000         # .py, .lua, .jl, .m and manifests
 MAX_NOTEBOOK_BYTES = 10_000_000    # notebooks carry their outputs (images)
@@ -80,10 +80,12 @@ _VENDORED = frozenset({"third_party", "thirdparty", "third-party", "3rdparty", "
                        "site-packages", "dist-packages", "_vendor", "deps", "submodules"})
 _DOCS = frozenset({"doc", "docs", "documentation", "sphinx", "website", "binder", "site"})
 _TESTS = frozenset({"test", "tests", "testing", "unittest", "unittests", "unit_tests"})
-_EXAMPLES = ("example", "demo", "tutorial", "notebook", "sample", "benchmark", "playground",
-             "sandbox", "colab", "misc", "deprecated", "legacy", "archive", "old")
+_EXAMPLES = re.compile(r"^(examples?|demos?|tutorials?|notebooks?|samples?|benchmarks?|bench|"
+                       r"playground|sandbox|colabs?|misc|deprecated|legacy|archived?|old)"
+                       r"([_\-].*)?$")
 _MODEL_FILE = re.compile(r"(^|[_\-./])(models?|modeling|net|nets|networks?|layers?|modules?|"
                          r"train|trainer|training|losses?|arch|backbones?|agents?|nn)($|[_\-./])")
+_LABEL_ORDER = ["pytorch", "tensorflow", "jax", "other", "none", "unknown"]
 _LOCATION_WEIGHT = {"main": 1.0, "examples": 0.4, "tests": 0.3, "docs": 0.15, "vendored": 0.05}
 _SECTION_WEIGHT = {MAIN: 1.0, OPTIONAL: 0.5, DEV: 0.2}
 _NOTEBOOK_FACTOR = 0.8
@@ -101,6 +103,17 @@ _JULIA = re.compile(r"^\s*(?:using|import)\s+([\w.,\s]+)", re.M)
 _MATLAB_DL = re.compile(r"\b(trainNetwork|dlnetwork|layerGraph|convolution2dLayer|"
                         r"fullyConnectedLayer|imageInputLayer|lstmLayer|dlarray|dlfeval|"
                         r"trainingOptions|vl_simplenn|vl_nnconv|dagnn\.DagNN)\b")
+_CPP = frozenset({".c", ".cc", ".cpp", ".cxx", ".h", ".hpp", ".hh", ".cu", ".cuh"})
+_CPP_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*[<\"](torch|ATen|c10|tensorflow|caffe2|"
+                          r"caffe|mxnet|paddle|mindspore|oneflow)/", re.M)
+_CPP_FRAMEWORK = {"torch": "pytorch", "ATen": "pytorch", "c10": "pytorch"}
+_JAVA_IMPORT = re.compile(r"^[ \t]*import[ \t]+(org\.deeplearning4j|org\.nd4j|org\.tensorflow|"
+                          r"org\.pytorch)\.", re.M)
+_JAVA_FRAMEWORK = {"org.deeplearning4j": "dl4j", "org.nd4j": "dl4j", "org.tensorflow": "tensorflow",
+                   "org.pytorch": "pytorch"}
+_BUILD_FILES = frozenset({"pom.xml", "build.gradle", "build.gradle.kts", "build.sbt"})
+_BUILD_DEPENDENCY = re.compile(r"(deeplearning4j|org\.tensorflow|org\.pytorch)")
+MAX_OTHER_CODE_READ = 200  # C++/Java files read for includes and imports
 _KERAS3 = re.compile(r"(>=|==|~=|\^|~|>)\s*3(\.|$|,)")
 _KERAS_BACKEND_LABEL = {"tensorflow": "tensorflow", "jax": "jax", "torch": "pytorch",
                         "pytorch": "pytorch", "theano": "other", "cntk": "other",
@@ -139,7 +152,7 @@ def place(path: str) -> str:
     if (any(d in _TESTS or d.startswith("test_") for d in dirs) or name.startswith("test_")
             or name.endswith(("_test.py", "_tests.py")) or name in ("conftest.py", "tests.py")):
         return "tests"
-    if any(d.startswith(_EXAMPLES) for d in dirs):
+    if any(_EXAMPLES.match(d) for d in dirs):
         return "examples"
     return "main"
 
@@ -185,7 +198,7 @@ def classify(source: RepoSource) -> Classification:
     tally = _Tally()
     entries = source.entries()
     reader = _Reader(source, tally)
-    python = notebooks = 0
+    python = notebooks = other_read = 0
     for entry in entries:
         if entry.kind != "file":
             continue
@@ -225,6 +238,13 @@ def classify(source: RepoSource) -> Classification:
             _julia_matlab(path, suffix, where, reader, tally)
         elif PurePosixPath(path).name == "keras.json":
             _keras_json(path, where, reader, tally)
+        elif suffix in _CPP or suffix == ".java":
+            tally.other_code_files += 1
+            other_read += 1
+            if other_read <= MAX_OTHER_CODE_READ:
+                _cpp_java(path, suffix, where, reader, tally)
+        elif PurePosixPath(path).name in _BUILD_FILES:
+            _build_file(path, where, reader, tally)
         elif suffix in _OTHER_CODE:
             tally.other_code_files += 1
     if python > MAX_PYTHON_FILES:
@@ -477,6 +497,43 @@ def _julia_matlab(path: str, suffix: str, where: str, reader: _Reader, tally: _T
                            Evidence(path, line, match.group(0), "matlab", 1.3 * factor))
 
 
+def _cpp_java(path: str, suffix: str, where: str, reader: _Reader, tally: _Tally) -> None:
+    """``#include <torch/extension.h>`` (C++/CUDA extensions, libtorch, TF ops) and Java
+    ``import org.deeplearning4j...``: a framework's API used from another language."""
+    text = reader.text(path, MAX_CODE_BYTES, quiet=True)
+    if not text:
+        return
+    if suffix == ".java":
+        match = _JAVA_IMPORT.search(text) if "import" in text else None
+        framework = _JAVA_FRAMEWORK.get(match.group(1)) if match else None
+        weight = 1.3
+    else:
+        match = _CPP_INCLUDE.search(text) if "include" in text else None
+        framework = _CPP_FRAMEWORK.get(match.group(1), match.group(1)) if match else None
+        weight = 0.8  # extensions serve the Python code that uses them
+    if match and framework:
+        contribution = weight * _LOCATION_WEIGHT[where]
+        line = text.count("\n", 0, match.start()) + 1
+        end = text.find("\n", match.start())
+        seen = text[match.start():end if end >= 0 else None].strip()[:200]
+        tally.add_code(where, framework, contribution,
+                       Evidence(path, line, seen, framework, contribution))
+
+
+def _build_file(path: str, where: str, reader: _Reader, tally: _Tally) -> None:
+    """Maven/Gradle/sbt dependencies on DL4J, TensorFlow Java or PyTorch Android."""
+    text = reader.text(path, MAX_CODE_BYTES, quiet=True)
+    match = _BUILD_DEPENDENCY.search(text) if text else None
+    if not match:
+        return
+    framework = {"deeplearning4j": "dl4j", "org.tensorflow": "tensorflow",
+                 "org.pytorch": "pytorch"}[match.group(1)]
+    weight = _LOCATION_WEIGHT[where]
+    line = text.count("\n", 0, match.start()) + 1
+    tally.add_prior(framework, weight, Evidence(path, line, match.group(0), framework,
+                                                weight * PRIOR_FACTOR))
+
+
 def _keras_json(path: str, where: str, reader: _Reader, tally: _Tally) -> None:
     text = reader.text(path, 100_000, quiet=True)
     if not text or where == "tests":
@@ -537,12 +594,14 @@ def _decide(tally: _Tally, python_files: int) -> Classification:
     def total(label: str) -> float:
         return m.get(label, 0.0) + a.get(label, 0.0) + PRIOR_FACTOR * p.get(label, 0.0)
 
-    labels = set(m) | set(a) | set(p)
+    # Sorted, and ties broken by the fixed label order: never by set or hash order.
+    labels = sorted(set(m) | set(a) | set(p), key=_LABEL_ORDER.index)
     best_main = max(m.values(), default=0.0)
     confined = ""
     if best_main >= MAIN_THRESHOLD:
         basis = "code"
-        winner = max(labels, key=lambda lab: (total(lab), m.get(lab, 0.0)))
+        winner = max(labels, key=lambda lab: (round(total(lab), 9), m.get(lab, 0.0),
+                                              -_LABEL_ORDER.index(lab)))
         files = sum(1 for fws in tally.main_file_frameworks
                     if any((keras_label if f == "keras" else label_of(f)) == winner for f in fws))
         if (tally.main_code_files >= MIN_SHARE_FILES
@@ -553,12 +612,15 @@ def _decide(tally: _Tally, python_files: int) -> Classification:
         basis, winner = "none", "none"
     elif max(a.values(), default=0.0) >= AUX_THRESHOLD:
         basis = "examples"
-        winner = max(labels, key=lambda lab: (a.get(lab, 0.0) + PRIOR_FACTOR * p.get(lab, 0.0)))
+        winner = max(labels, key=lambda lab: (round(a.get(lab, 0.0) + PRIOR_FACTOR
+                                                    * p.get(lab, 0.0), 9),
+                                              -_LABEL_ORDER.index(lab)))
     elif tally.code_files:
         basis, winner = "none", "none"
     elif max(p.values(), default=0.0) >= 0.5:
         basis = "manifests"
-        winner = max(p, key=lambda lab: p[lab])
+        winner = max(labels, key=lambda lab: (round(p.get(lab, 0.0), 9),
+                                              -_LABEL_ORDER.index(lab)))
     elif tally.other_code_files or tally.unread_python:
         basis, winner = "none", "none" if not tally.unread_python else "unknown"
     else:
@@ -596,7 +658,8 @@ def _framework_scores(everything: dict[str, float], winner: str) -> dict[str, fl
     if total <= 0:
         return {}
     shares = {f: round(s / total, 3) for f, s in positive.items()}
-    return {f: s for f, s in sorted(shares.items(), key=lambda kv: -kv[1]) if s >= 0.005}
+    return {f: s for f, s in sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))
+            if s >= 0.005}
 
 
 def _confidence(tally: _Tally, basis: str, winner: str, labels: set[str], total: Any,

@@ -143,3 +143,32 @@ def test_framework_confined_to_a_corner_of_a_large_code_base(tmp_path: Path) -> 
     result = classify_path(tmp_path)
     assert result.framework == "none"
     assert any("pytorch in only 1 of 61 main files" in e.seen for e in result.evidence)
+
+
+def test_other_languages_use_framework_apis(tmp_path: Path) -> None:
+    cpp = tmp_path / "cpp"
+    (cpp / "src").mkdir(parents=True)
+    (cpp / "src" / "main.cpp").write_text('#include <iostream>\n#include <torch/torch.h>\n')
+    (cpp / "src" / "util.h").write_text("int f();\n")
+    result = classify_path(cpp)
+    assert result.framework == "pytorch"
+    assert result.evidence[0].seen == "#include <torch/torch.h>"
+    java = tmp_path / "java"
+    (java / "src").mkdir(parents=True)
+    (java / "src" / "Net.java").write_text(
+        "package x;\nimport org.deeplearning4j.nn.conf.NeuralNetConfiguration;\n")
+    (java / "pom.xml").write_text("<artifactId>deeplearning4j-core</artifactId>\n")
+    result = classify_path(java)
+    assert (result.framework, next(iter(result.frameworks))) == ("other", "dl4j")
+
+
+def test_sampling_folder_is_main_code_but_samples_are_examples() -> None:
+    assert place("diffusion/sampling/ddim.py") == "main"
+    assert place("samples/generate.py") == "examples"
+    assert place("examples_pytorch/run.py") == "examples"
+
+
+def test_exact_ties_are_broken_by_a_fixed_order(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("import tensorflow\n")
+    (tmp_path / "b.py").write_text("import torch\n")
+    assert {classify_path(tmp_path).framework for _ in range(3)} == {"pytorch"}
