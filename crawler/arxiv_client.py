@@ -287,6 +287,9 @@ class ArxivClient(arxiv.Client):
                                status=status)
         if root is None:
             raise _RetryableAnswer("malformed XML", "empty answer")
+        if root.tag != f"{{{_feed._NS['atom']}}}feed":
+            # Valid XML that is not an Atom feed (a proxy's page): never "zero results".
+            raise _RetryableAnswer("malformed XML", f"not an Atom feed: <{root.tag}>")
         if message is not None:
             raise ServiceError(f"arXiv rejected the query: {message}: {_where(url)}", url=url,
                                status=status)

@@ -95,3 +95,8 @@ def test_entities_are_not_expanded(client):
 ])
 def test_short_id(entry_id, expected):
     assert short_id(entry_id) == expected
+
+
+def test_xml_that_is_not_a_feed_is_not_an_empty_window(client):
+    with pytest.raises(_RetryableAnswer, match="not an Atom feed"):
+        client._parse_answer("http://test", 200, b"<html><body>maintenance</body></html>")
