@@ -22,7 +22,7 @@ def crawl(
     categories: Annotated[str | None, typer.Option(
         "--categories",
         help="arXiv categories, comma separated (env SURVEY_CATEGORIES;"
-             " default cs.LG,cs.CV,cs.CL,cs.AI,cs.NE,stat.ML).")] = None,
+             " default cs.LG, cs.CV, cs.CL, cs.AI, cs.NE, stat.ML).")] = None,
     arxiv_api_url: Annotated[str | None, typer.Option(
         "--arxiv-api-url", help="arXiv API endpoint (env SURVEY_ARXIV_API_URL).")] = None,
     arxiv_delay: Annotated[float | None, typer.Option(
