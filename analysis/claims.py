@@ -71,10 +71,13 @@ class Windows:
 
 def check_thresholds(settings: Settings) -> None:
     """Refuse thresholds that make no sense, with the setting's name in the message."""
-    for name in ("claim_majority", "claim_two_frameworks", "claim_dying_share"):
+    for name, option in (("claim_majority", "--majority"),
+                         ("claim_two_frameworks", "--two-frameworks"),
+                         ("claim_dying_share", "--dying-share")):
         value = getattr(settings, name)
         if not 0.0 < value < 1.0:
-            raise ConfigError(f"{name} must be between 0 and 1 (exclusive), got {value}")
+            raise ConfigError(f"{name} ({option}, SURVEY_{name.upper()}) must be between 0 and"
+                              f" 1 (exclusive), got {value}")
     if settings.claim_min_papers < 1:
         raise ConfigError(f"claim_min_papers must be at least 1, got {settings.claim_min_papers}")
     if settings.report_months < 1:

@@ -149,6 +149,7 @@ def fill_synthetic(
     conn: sqlite3.Connection, n_papers: int, *, seed: int = 0,
     start: date = date(2017, 1, 1), end: date = date(2026, 10, 31),
     code_rate: float = 0.3, titles: Mapping[int, str] | None = None, batch: int = 100_000,
+    id_offset: int = 0,
 ) -> SyntheticSummary:
     """Write ``n_papers`` papers between ``start`` and ``end``; about ``code_rate`` link code.
 
@@ -156,7 +157,9 @@ def fill_synthetic(
     official repository, 1 % linking an old name kept in ``repo_aliases``, 8 % of repositories
     never fetched (``unknown``), 2 % with a project page besides the code; one paper in 29
     also mentions one of four widely used TOOLS (non-official). ``titles`` overrides
-    the title of paper number ``i`` (e.g. a ``<script>`` to test escaping).
+    the title of paper number ``i`` (e.g. a ``<script>`` to test escaping). ``id_offset``
+    starts each month's arXiv numbers higher, so a second call can add papers to the same
+    months (a monthly refresh) without colliding with the first call's ids.
     """
     rng = np.random.default_rng(seed)
     span = (end - start).days
@@ -188,7 +191,7 @@ def fill_synthetic(
         for i in range(lo, hi):
             d = date.fromordinal(base + int(days[i]))
             ym = f"{d.year % 100:02d}{d.month:02d}"
-            seq = month_seq.get(ym, 0) + 1
+            seq = month_seq.get(ym, id_offset) + 1
             month_seq[ym] = seq
             aid = f"{ym}.{seq:05d}"
             pub = f"{d.isoformat()}T{int(days[i]) % 24:02d}:00:00Z"
