@@ -337,30 +337,28 @@ def generate_report(
 
         data = build_report_data(conn, settings, now=generated, progress=step,
                                  on_replicate=replicate)
-        first = True
-        for chart in data.charts:
+        # Everything is computed and rendered in memory first: a failure up to here leaves the
+        # previous page and CSVs untouched; then each file is replaced atomically.
+        files: dict[Path, str] = {}
+        for i, chart in enumerate(data.charts):
             chart.html = Markup(chart.figure.to_html(
-                full_html=False, include_plotlyjs=first, div_id=chart.id,
+                full_html=False, include_plotlyjs=i == 0, div_id=chart.id,
                 config={"displaylogo": False, "responsive": True}))
-            first = False
             chart.href = f"{stem}-data/{chart.csv}.csv"
-            try:
-                _write_atomic(data_dir / f"{chart.csv}.csv",
-                              _csv_frame(chart.data).to_csv(index=False))
-            except OSError as exc:
-                raise InputError(f"cannot write {data_dir}: {exc.strerror}") from exc
-        _write_atomic(data_dir / "claims.csv", pd.DataFrame(
+            files[data_dir / f"{chart.csv}.csv"] = _csv_frame(chart.data).to_csv(index=False)
+        files[data_dir / "claims.csv"] = pd.DataFrame(
             [{k: v for k, v in vars(c).items() if k != "details"} for c in data.claims]
-        ).to_csv(index=False))
-        _write_atomic(data_dir / "published.csv",
-                      pd.DataFrame([vars(c) for c in data.comparisons]).to_csv(index=False))
+        ).to_csv(index=False)
+        files[data_dir / "published.csv"] = pd.DataFrame(
+            [vars(c) for c in data.comparisons]).to_csv(index=False)
         step("writing the page", 1)
-        html = render_page(data, settings, stem=stem, generated=generated, changes=changes,
-                           archive=archive)
         page = out_dir / page_name
-        try:
-            _write_atomic(page, html)
-        except OSError as exc:
-            raise InputError(f"cannot write {page}: {exc.strerror}") from exc
+        files[page] = render_page(data, settings, stem=stem, generated=generated,
+                                  changes=changes, archive=archive)
+        for path, text in files.items():  # the page last: it links the CSVs
+            try:
+                _write_atomic(path, text)
+            except OSError as exc:
+                raise InputError(f"cannot write {path}: {exc.strerror}") from exc
         step("done", 1)
     return page, data

@@ -186,3 +186,29 @@ def test_cli_report_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.delenv("SURVEY_CLAIM_MIN_PAPERS")
     clash = runner.invoke(app, ["report", "--db", str(db), "--out", str(blocker)])
     assert clash.exit_code == 2 and clash.output.startswith("error: cannot create report folder")
+
+
+def test_failed_run_keeps_the_previous_files(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    conn = connect(make_db(tmp_path / "s.db", n=2000))
+    page = write_report(conn, FAST, tmp_path / "out", now=NOW)
+    before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    add_paper_with_code(conn, "2610.88888", "2026-10-20", "jax")  # the next run differs
+
+    def boom(*_a, **_k):
+        raise KeyboardInterrupt  # Ctrl-C while the page is being rendered
+
+    import analysis.report as report_mod
+
+    monkeypatch.setattr(report_mod, "render_page", boom)
+    with pytest.raises(KeyboardInterrupt):
+        write_report(conn, FAST, tmp_path / "out", now=datetime(2026, 11, 2, tzinfo=UTC))
+    conn.close()
+    after = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert after == before and page in after
+
+
+def test_help_is_documented() -> None:
+    for cmd in ("report", "export"):
+        result = CliRunner().invoke(app, [cmd, "--help"])
+        assert result.exit_code == 0 and "--db" in result.output and "--out" in result.output
