@@ -39,6 +39,7 @@ from typing import Any
 
 from analysis.evidence import Evidence, note
 from analysis.frameworks import (
+    data_attributes,
     distribution_hit,
     label_of,
     module_hit,
@@ -59,7 +60,7 @@ from analysis.sources import LocalSource, RepoSource, Unreadable
 
 # Bump when any rule, weight or table entry changes: stored classifications with another version
 # are recomputed (offline) by the next `survey crawl`.
-CLASSIFIER_VERSION = "1.2.0"
+CLASSIFIER_VERSION = "1.3.0"
 
 MAX_CODE_BYTES = 1_000_000         # .py, .lua, .jl, .m and manifests
 MAX_NOTEBOOK_BYTES = 10_000_000    # notebooks carry their outputs (images)
@@ -364,6 +365,7 @@ def _util_only(
     if not bare or any(h.kind in ("build", "core") for _, h in others):
         return None
     prefixes = util_attributes(framework)
+    data_prefixes = data_attributes(framework)
     chains: list[str] = []
     for imp, _ in bare:
         if imp.alias:
@@ -372,9 +374,14 @@ def _util_only(
                 found = [f"compat.v1.{c}" for c in found]
             chains.extend(found)
     if chains:
-        if prefixes and all(any(c == p or c.startswith(p + ".") for p in prefixes)
-                            for c in chains):
-            return 0.1, f"used only as {framework}.{Counter(chains).most_common(1)[0][0]}"
+        def within(chain: str, allowed: tuple[str, ...]) -> bool:
+            return any(chain == p or chain.startswith(p + ".") for p in allowed)
+
+        shown = f"{framework}.{Counter(chains).most_common(1)[0][0]}"
+        if all(within(c, prefixes) for c in chains):
+            return 0.1, f"used only as {shown}"
+        if all(within(c, prefixes) or within(c, data_prefixes) for c in chains):
+            return 0.3, f"used only for data, e.g. {shown}"
         return None
     utils = [h.weight for _, h in others if h.kind == "util"]
     if utils:
@@ -684,7 +691,8 @@ def _confidence(tally: _Tally, basis: str, winner: str, labels: set[str], total:
         conf = min(conf * 0.6, 0.5)
     elif basis == "manifests":
         conf = min(conf * 0.5, 0.4)
-    conf *= 1 - 0.4 * unread
+    # The fetcher downloads the most relevant files first: unread ones matter less than read.
+    conf *= 1 - 0.25 * unread
     return round(max(0.01, min(0.99, conf)), 3)
 
 

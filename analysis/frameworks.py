@@ -37,6 +37,7 @@ class Table:
     index_urls: tuple[tuple[re.Pattern[str], str], ...]
     conda_channels: dict[str, str]
     util_attributes: dict[str, tuple[str, ...]]
+    data_attributes: dict[str, tuple[str, ...]]
 
 
 def _hit(value: Any) -> Hit:
@@ -66,6 +67,7 @@ def table() -> Table:
         index_urls=tuple((re.compile(p, re.I), f) for p, f in raw["index_urls"]),
         conda_channels={str(k).lower(): str(v) for k, v in raw["conda_channels"].items()},
         util_attributes={k: tuple(v) for k, v in raw["util_attributes"].items()},
+        data_attributes={k: tuple(v) for k, v in raw["data_attributes"].items()},
     )
 
 
@@ -130,3 +132,8 @@ def conda_channel_framework(channel: str) -> str | None:
 def util_attributes(framework: str) -> tuple[str, ...]:
     """Attribute chains that only log or read files with ``framework`` (``summary``...)."""
     return table().util_attributes.get(framework, ())
+
+
+def data_attributes(framework: str) -> tuple[str, ...]:
+    """Attribute chains that only feed data with ``framework`` (``data``, ``image``, dtypes)."""
+    return table().data_attributes.get(framework, ())

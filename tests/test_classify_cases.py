@@ -172,3 +172,19 @@ def test_exact_ties_are_broken_by_a_fixed_order(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("import tensorflow\n")
     (tmp_path / "b.py").write_text("import torch\n")
     assert {classify_path(tmp_path).framework for _ in range(3)} == {"pytorch"}
+
+
+def test_bare_import_used_only_for_data_counts_as_data(tmp_path: Path) -> None:
+    (tmp_path / "input_pipeline.py").write_text(
+        "import tensorflow as tf\n"
+        "tf.config.experimental.set_visible_devices([], 'GPU')\n"
+        "def load(files):\n"
+        "    ds = tf.data.TFRecordDataset(files)\n"
+        "    return ds.map(lambda x: tf.cast(tf.image.resize(x, (32, 32)), tf.float32))\n")
+    (tmp_path / "tf_model.py").write_text(
+        "import tensorflow as tf\nlayer = tf.keras.layers.Dense(3)\nx = tf.cast(1, tf.float32)\n")
+    result = classify_path(tmp_path)
+    by_file = {e.file: e for e in result.evidence if e.framework == "tensorflow"}
+    assert "used only for data" in by_file["input_pipeline.py"].seen
+    assert by_file["input_pipeline.py"].weight == pytest.approx(0.3)
+    assert by_file["tf_model.py"].weight == pytest.approx(1.3)   # model file, core import
