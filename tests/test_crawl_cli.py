@@ -222,9 +222,17 @@ def test_sigkill_at_random_moments_then_resume(tmp_path, server, corpus):
     env = {**env_for(server, db, delay="0.03"), "SURVEY_ARXIV_PAGE_SIZE": "40"}
     args = ("crawl", "--since", "2024-01", "--until", "2024-04", "--no-progress")
     kills, partial = 0, 0
-    for _ in range(4):
+    for round_ in range(4):
+        # kill after a random number of arXiv requests plus a random fraction of the delay:
+        # random moments, but always inside the crawl (waiting, parsing or committing)
+        # (the first kill comes after a window's worth of requests, so resuming is exercised)
+        target = server.request_count + rng.randint(12 if round_ == 0 else 1, 20)
         proc = spawn(*args, env=env)
-        time.sleep(rng.uniform(0.35, 1.4))
+        deadline = time.monotonic() + 30
+        while server.request_count < target and proc.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0, 0.05))
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             kills += 1
