@@ -60,7 +60,7 @@ from analysis.sources import LocalSource, RepoSource, Unreadable
 
 # Bump when any rule, weight or table entry changes: stored classifications with another version
 # are recomputed (offline) by the next `survey crawl`.
-CLASSIFIER_VERSION = "1.3.0"
+CLASSIFIER_VERSION = "1.4.0"
 
 MAX_CODE_BYTES = 1_000_000         # .py, .lua, .jl, .m and manifests
 MAX_NOTEBOOK_BYTES = 10_000_000    # notebooks carry their outputs (images)
@@ -73,6 +73,10 @@ MAIN_THRESHOLD = 0.5      # main-code score that makes a framework the repositor
 MIN_MAIN_SHARE = 0.03     # ...unless it is in fewer than 3% of a large main code base
 MIN_SHARE_FILES = 30      # ("large": at least this many main files with imports)
 AUX_THRESHOLD = 0.3       # the same for example-only repositories
+# Main code without a framework still yields to examples/notebooks that clearly carry the deep
+# learning: at least this score, and at least this much per main file with imports.
+AUX_OVER_MAIN = 1.2
+AUX_PER_MAIN_FILE = 0.25
 PRIOR_FACTOR = 0.5        # manifests count half as much as code
 PATH_CAP = 1.0            # evidence from file names alone (.lua, .prototxt) tops out here
 
@@ -615,7 +619,8 @@ def _decide(tally: _Tally, python_files: int) -> Classification:
                 and files < MIN_MAIN_SHARE * tally.main_code_files):
             confined = f"{winner} in only {files} of {tally.main_code_files} main files"
             basis, winner = "none", "none"
-    elif tally.main_code_files:
+    elif tally.main_code_files and max(a.values(), default=0.0) < max(
+            AUX_OVER_MAIN, AUX_PER_MAIN_FILE * tally.main_code_files):
         basis, winner = "none", "none"
     elif max(a.values(), default=0.0) >= AUX_THRESHOLD:
         basis = "examples"

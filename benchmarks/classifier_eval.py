@@ -122,31 +122,79 @@ def rebuild(entry: dict, root: Path) -> None:
             target.write_bytes(b"")
 
 
-def evaluate(corpus: Path) -> dict:
+def evaluate(corpus: Path, sensitivity: bool = False) -> dict:
     entries = [json.loads(line) for line in corpus.read_text("utf-8").splitlines() if line.strip()]
-    truth, predicted, misses = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
+        roots = []
         for index, entry in enumerate(entries):
             root = Path(tmp) / str(index)
             root.mkdir()
             rebuild(entry, root)
-            result = classify_path(root)
-            truth.append(entry["label"])
-            predicted.append(result.framework)
-            if result.framework != entry["label"]:
-                misses.append((entry, result))
-    return {"entries": entries, "truth": truth, "predicted": predicted, "misses": misses}
+            roots.append(root)
+        result = _run(entries, roots)
+        if sensitivity:
+            result["sensitivity"] = _sensitivity(entries, roots)
+    return result
+
+
+def _run(entries: list[dict], roots: list[Path]) -> dict:
+    truth, predicted, misses, results = [], [], [], []
+    for entry, root in zip(entries, roots, strict=True):
+        res = classify_path(root)
+        truth.append(entry["label"])
+        predicted.append(res.framework)
+        results.append((entry, res))
+        if res.framework != entry["label"]:
+            misses.append((entry, res))
+    return {"entries": entries, "truth": truth, "predicted": predicted, "misses": misses,
+            "results": results}
+
+
+def _sensitivity(entries: list[dict], roots: list[Path]) -> list[tuple[str, float, float]]:
+    """Accuracy with each tunable constant scaled by 0.75 and 1.25: rules that only fit the
+    corpus by a hair would show it here."""
+    import analysis.classifier as clf
+
+    knobs: list[tuple[str, object, object]] = [
+        (name, clf, name) for name in ("PRIOR_FACTOR", "MAIN_THRESHOLD", "AUX_THRESHOLD",
+                                       "AUX_OVER_MAIN", "AUX_PER_MAIN_FILE", "MIN_MAIN_SHARE",
+                                       "_NOTEBOOK_FACTOR", "PATH_CAP")]
+    knobs += [(f"location[{k}]", clf._LOCATION_WEIGHT, k) for k in clf._LOCATION_WEIGHT
+              if k != "main"]
+    knobs += [(f"context[{k}]", clf._CONTEXT_WEIGHT, k) for k in ("lazy", "optional")]
+    rows = []
+    for label, holder, key in knobs:
+        scores = []
+        for factor in (0.75, 1.25):
+            if isinstance(holder, dict):
+                old = holder[key]
+                holder[key] = old * factor
+            else:
+                old = getattr(holder, key)
+                setattr(holder, key, old * factor)
+            try:
+                run = _run(entries, roots)
+            finally:
+                if isinstance(holder, dict):
+                    holder[key] = old
+                else:
+                    setattr(holder, key, old)
+            scores.append(accuracy_score(run["truth"], run["predicted"]))
+        rows.append((label, scores[0], scores[1]))
+    return rows
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--no-write", action="store_true", help="do not write the JSON summary")
+    parser.add_argument("--sensitivity", action="store_true",
+                        help="also rerun with each tunable constant scaled by 0.75 and 1.25")
     args = parser.parse_args()
     if not args.corpus.is_file():
         print(f"error: corpus not found: {args.corpus}", file=sys.stderr)
         return 2
-    result = evaluate(args.corpus)
+    result = evaluate(args.corpus, sensitivity=args.sensitivity)
     truth, predicted = result["truth"], result["predicted"]
     labels = [lab for lab in LABELS if lab in truth or lab in predicted]
     accuracy = accuracy_score(truth, predicted)
@@ -165,6 +213,15 @@ def main() -> int:
               f"{res.frameworks} conf {res.confidence}")
         for ev in res.evidence[:8]:
             print(f"    {ev.file}:{ev.line} {ev.seen} -> {ev.framework} {ev.weight:.2f}")
+    close = sorted(result["results"], key=lambda er: er[1].confidence)[:5]
+    print("closest calls (lowest confidence):")
+    for entry, res in close:
+        mark = "ok  " if res.framework == entry["label"] else "MISS"
+        print(f"  {mark} {entry['repo']}: {res.framework} {res.confidence:.2f} {res.frameworks}")
+    if "sensitivity" in result:
+        print("\nsensitivity: accuracy with one constant scaled by 0.75 / 1.25")
+        for label, low, high in result["sensitivity"]:
+            print(f"  {label:<24} {low:.3f} / {high:.3f}")
     if not args.no_write:
         OUT.parent.mkdir(parents=True, exist_ok=True)
         OUT.write_text(json.dumps({

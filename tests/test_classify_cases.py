@@ -17,6 +17,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "classify"
         ("tb_in_pytorch", "pytorch", "pytorch"),        # TensorFlow only for TensorBoard
         ("tfds_in_jax", "jax", "jax"),                  # tfds/tf.data feeding a Flax model
         ("notebooks_only", "pytorch", "pytorch"),       # nbformat 4 and 3, magics, pip lines
+        ("notebooks_folder", "pytorch", "pytorch"),     # experiments in notebooks/, helpers in src/
         ("vendored", "pytorch", "pytorch"),             # a TF tree under third_party/
         ("python2", "other", "caffe"),                  # print statements, latin-1 cookie
         ("keras_backends/jax_backend", "jax", "keras"),  # KERAS_BACKEND=jax
