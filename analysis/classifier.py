@@ -60,7 +60,7 @@ from analysis.sources import LocalSource, RepoSource, Unreadable
 
 # Bump when any rule, weight or table entry changes: stored classifications with another version
 # are recomputed (offline) by the next `survey crawl`.
-CLASSIFIER_VERSION = "1.4.0"
+CLASSIFIER_VERSION = "1.4.1"
 
 MAX_CODE_BYTES = 1_000_000         # .py, .lua, .jl, .m and manifests
 MAX_NOTEBOOK_BYTES = 10_000_000    # notebooks carry their outputs (images)
@@ -104,7 +104,7 @@ _OTHER_CODE = frozenset({".c", ".cc", ".cpp", ".cxx", ".h", ".hpp", ".cu", ".cuh
                          ".ts", ".jl", ".m", ".lua", ".pyx", ".sh", ".rb", ".pl"})
 _LUA_TORCH = re.compile(r"""require\s*\(?\s*['"](torch|nn|cunn|cutorch|nngraph|optim|cudnn|rnn|"""
                         r"""dpnn|image|paths)['"]""")
-_JULIA = re.compile(r"^\s*(?:using|import)\s+([\w.,\s]+)", re.M)
+_JULIA = re.compile(r"^[ \t]*(?:using|import)[ \t]+([\w.,: \t]+)", re.M)
 _MATLAB_DL = re.compile(r"\b(trainNetwork|dlnetwork|layerGraph|convolution2dLayer|"
                         r"fullyConnectedLayer|imageInputLayer|lstmLayer|dlarray|dlfeval|"
                         r"trainingOptions|vl_simplenn|vl_nnconv|dagnn\.DagNN)\b")
@@ -270,7 +270,10 @@ class _Reader:
         self.tally = tally
         self.cache: dict[str, str | None] = {}
 
-    def text(self, path: str, limit: int, *, quiet: bool = False) -> str | None:
+    def text(self, path: str, limit: int, *, quiet: bool = False,
+             keep: bool = False) -> str | None:
+        """``keep`` caches the text (manifests, which ``-r`` includes may read again); code
+        files are read once and not kept, so memory stays flat on large repositories."""
         if path in self.cache:
             return self.cache[path]
         try:
@@ -285,11 +288,12 @@ class _Reader:
             self.tally.notes.append(note(path, "binary content skipped"))
         elif "\ufffd" in text and b"\xef\xbf\xbd" not in data:
             self.tally.notes.append(note(path, "undecodable bytes replaced"))
-        self.cache[path] = text
+        if keep:
+            self.cache[path] = text
         return text
 
     def include(self, path: str) -> str | None:
-        return self.text(path, MAX_CODE_BYTES, quiet=True)
+        return self.text(path, MAX_CODE_BYTES, quiet=True, keep=True)
 
 
 def decode(data: bytes) -> str | None:
@@ -404,8 +408,8 @@ def _notebook(path: str, where: str, text: str, tally: _Tally) -> None:
     imports: list[Import] = []
     for cell in nb.cells:
         parsed = extract_imports(cell.code)
-        imports.extend(Import(i.module, cell.index, f"cell {cell.index}: {i.seen}", i.alias)
-                       for i in parsed.imports)
+        imports.extend(Import(i.module, cell.index, f"cell {cell.index}: {i.seen}", i.alias,
+                              i.context) for i in parsed.imports)
     for cell, version in nb.tf_versions:
         imports.append(Import("tensorflow", cell, f"cell {cell}: %tensorflow_version {version}"))
     code = "\n".join(c.code for c in nb.cells)
@@ -421,7 +425,7 @@ def _notebook(path: str, where: str, text: str, tally: _Tally) -> None:
 # --- manifests -------------------------------------------------------------------------------
 
 def _manifest(path: str, kind: str, where: str, reader: _Reader, tally: _Tally) -> None:
-    text = reader.text(path, MAX_CODE_BYTES)
+    text = reader.text(path, MAX_CODE_BYTES, keep=True)
     if text is None:
         return
     try:
@@ -493,7 +497,8 @@ def _julia_matlab(path: str, suffix: str, where: str, reader: _Reader, tally: _T
     factor = _LOCATION_WEIGHT[where]
     if suffix == ".jl":
         for match in _JULIA.finditer(text):
-            names = {n.strip().split(".")[0].lower() for n in match.group(1).split(",")}
+            modules = match.group(1).split(":", 1)[0]  # `using Flux: Chain, Dense`
+            names = {n.strip().split(".")[0].lower() for n in modules.split(",")}
             for framework in ("flux", "knet"):
                 if framework in names or (framework == "flux" and "lux" in names):
                     line = text.count("\n", 0, match.start()) + 1
@@ -674,7 +679,7 @@ def _framework_scores(everything: dict[str, float], winner: str) -> dict[str, fl
             if s >= 0.005}
 
 
-def _confidence(tally: _Tally, basis: str, winner: str, labels: set[str], total: Any,
+def _confidence(tally: _Tally, basis: str, winner: str, labels: list[str], total: Any,
                 aux: dict[str, float], prior: dict[str, float], python_files: int) -> float:
     unread = tally.unread_python / python_files if python_files else 0.0
     if winner == "unknown":

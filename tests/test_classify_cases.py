@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,22 @@ def test_bare_import_used_only_for_data_counts_as_data(tmp_path: Path) -> None:
     assert "used only for data" in by_file["input_pipeline.py"].seen
     assert by_file["input_pipeline.py"].weight == pytest.approx(0.3)
     assert by_file["tf_model.py"].weight == pytest.approx(1.3)   # model file, core import
+
+
+def test_notebook_imports_keep_their_context(tmp_path: Path) -> None:
+    cell = "try:\n    import torch\nexcept ImportError:\n    pass\nimport jax.numpy as jnp\n"
+    (tmp_path / "nb.ipynb").write_text(
+        '{"nbformat": 4, "cells": [{"cell_type": "code", "source": ' + json.dumps(cell) + "}]}")
+    result = classify_path(tmp_path)
+    torch = next(e for e in result.evidence if e.framework == "pytorch")
+    assert torch.seen.endswith("(inside try)")
+    assert result.framework == "jax"
+
+
+@pytest.mark.parametrize("source", ["using Flux\nfunction f(x)\n  x\nend\n",
+                                    "using Statistics\nusing Flux: Chain, Dense\n",
+                                    "import Knet\n"])
+def test_julia_forms(tmp_path: Path, source: str) -> None:
+    (tmp_path / "m.jl").write_text(source)
+    result = classify_path(tmp_path)
+    assert result.framework == "other" and next(iter(result.frameworks)) in ("flux", "knet")
