@@ -458,15 +458,22 @@ def parse_meta_yaml(text: str) -> list[Item]:
 def parse_dockerfile(text: str) -> list[Item]:
     """``FROM`` base images, and packages of ``pip install``/``conda install`` in ``RUN``."""
     items: list[Item] = []
+    args: dict[str, str] = {}
     for number, line in _logical_lines(text):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
         word = stripped.split(None, 1)[0].upper()
-        if word == "FROM":
+        if word == "ARG":
+            name, eq, default = stripped[3:].strip().partition("=")
+            if eq:
+                args[name.strip()] = default.strip().strip("\"'")
+        elif word == "FROM":
             parts = [p for p in stripped.split()[1:] if not p.startswith("--")]
             if parts:
-                framework = docker_image_framework(parts[0])
+                # `ARG BASE=pytorch/pytorch:2.1` ... `FROM ${BASE}`: the default is the image.
+                image = re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m.group(1), ""), parts[0])
+                framework = docker_image_framework(image)
                 if framework:
                     items.append(Item(number, stripped[:200], MAIN, framework=framework))
         elif word == "RUN":

@@ -56,10 +56,15 @@ def classify_stored(conn: sqlite3.Connection, *, force: bool = False,
         for start in range(0, len(todo), BATCH_SIZE):
             batch = todo[start:start + BATCH_SIZE]
             results = [(row, _classify_row(conn, row, summary)) for row in batch]
+            stored_now = []
             with transaction(conn):
                 for row, result in results:
-                    _store(conn, row, result)
-            for _, result in results:
+                    # A repository merged away (renamed) since it was read is not recreated.
+                    if conn.execute("SELECT 1 FROM repos WHERE repo = ?",
+                                    (row["repo"],)).fetchone():
+                        _store(conn, row, result)
+                        stored_now.append(result)
+            for result in stored_now:
                 summary.classified += 1
                 summary.counts[result.framework] += 1
             advance(len(batch))
@@ -82,6 +87,8 @@ def _classify_row(conn: sqlite3.Connection, row: sqlite3.Row,
         return Classification("unknown", {}, 0.0, [note(None, why)])
     try:
         result = classify(StoredSource(conn, row["repo"]))
+    except sqlite3.Error:
+        raise  # the store itself failed (locked, corrupt): not a verdict on the repository
     except Exception as exc:  # noqa: BLE001 - one odd repository must not stop the crawl
         summary.errors += 1
         return Classification("unknown", {}, 0.0,

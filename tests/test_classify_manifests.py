@@ -175,3 +175,9 @@ def test_readers_never_raise(text: str) -> None:
     for path in ("requirements.txt", "setup.py", "setup.cfg", "pyproject.toml", "Pipfile",
                  "environment.yml", "meta.yaml", "Dockerfile"):
         parse_manifest(path, text, lambda p: text)
+
+
+def test_dockerfile_arg_defaults_resolve_the_base_image() -> None:
+    text = ('ARG BASE_IMAGE="nvcr.io/nvidia/pytorch:23.05-py3"\nARG CUDA\n'
+            "FROM ${BASE_IMAGE}\nFROM nvidia/cuda:${CUDA}-cudnn8-runtime\n")
+    assert [i.framework for i in parse_dockerfile(text)] == ["pytorch"]

@@ -156,3 +156,31 @@ def test_corrupt_and_oversized_blobs(conn: sqlite3.Connection) -> None:
 def test_progress_bar_runs(conn: sqlite3.Connection) -> None:
     add_repo(conn, "github.com/a/x", files={"m.py": b"import torch\n"})
     assert classify_stored(conn, progress=True).classified == 1
+
+
+def test_store_errors_propagate_and_merged_repos_are_not_recreated(
+        conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+    add_repo(conn, "github.com/a/x", files={"m.py": b"import torch\n"})
+    add_repo(conn, "github.com/a/old", files={"m.py": b"import torch\n"})
+
+    def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(stored.StoredSource, "entries", locked)
+    with pytest.raises(sqlite3.OperationalError):
+        classify_stored(conn, progress=False)
+    monkeypatch.undo()
+
+    real = stored._classify_row
+
+    def merge_then_classify(conn_, row_, summary_):
+        result = real(conn_, row_, summary_)
+        if row_["repo"] == "github.com/a/old":   # the fetcher merges it away meanwhile
+            with transaction(conn_):
+                conn_.execute("DELETE FROM repos WHERE repo = 'github.com/a/old'")
+        return result
+
+    monkeypatch.setattr(stored, "_classify_row", merge_then_classify)
+    summary = classify_stored(conn, progress=False)
+    assert summary.classified == 1
+    assert row(conn, "github.com/a/old") is None and row(conn, "github.com/a/x") is not None
