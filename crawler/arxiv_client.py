@@ -309,7 +309,7 @@ class ArxivClient(arxiv.Client):
         ``first`` is an already fetched first page (the caller probed the total with it).
         ``on_page(new_distinct, total)`` is called after each page for progress bars.
         """
-        search = arxiv.Search(query=query, max_results=None)
+        search = _search(query)
         result = WindowResult(total=0)
         for attempt in range(WINDOW_ATTEMPTS):
             result.attempts = attempt + 1
@@ -352,7 +352,7 @@ class ArxivClient(arxiv.Client):
 
     def first_page(self, query: str) -> _feed.ParsedFeed:
         """The first page; an empty one is asked again before it is believed."""
-        search = arxiv.Search(query=query, max_results=None)
+        search = _search(query)
         url = self._format_url(search, 0, self.page_size)
         feed = self._parse_feed(url, first_page=True)
         if not feed.results and feed.header.total_results == 0:
@@ -360,6 +360,17 @@ class ArxivClient(arxiv.Client):
             self.stats.count_retry(f"{SERVICE} empty first page")
             feed = self._parse_feed(url, first_page=True)
         return feed
+
+
+def _search(query: str) -> arxiv.Search:
+    """A whole-window search, sorted by submission date.
+
+    Completeness never rests on the order (ids are deduplicated and counted against the
+    total), but a date order is the likeliest to stay put between pages; relevance, the
+    package's default, means nothing for a pure filter query.
+    """
+    return arxiv.Search(query=query, max_results=None, sort_by=arxiv.SortCriterion.SubmittedDate,
+                        sort_order=arxiv.SortOrder.Ascending)
 
 
 def _reason(exc: BaseException, timeout: float) -> str:

@@ -7,7 +7,8 @@ It answers ``GET /api/query`` the way ``export.arxiv.org`` does (../shared/API_N
 * ``search_query`` parsed for real: ``cat:X`` terms, ``submittedDate:[YYYYMMDDHHMM TO ...]``
   (12-digit GMT form only, both bounds inclusive at minute resolution), ``AND``/``OR``/
   ``ANDNOT`` and parentheses; anything else is answered with arXiv's error feed (HTTP 400);
-* ``start``/``max_results`` paging (``max_results`` capped at 2000, ``start`` >= 30000 refused);
+* ``start``/``max_results`` paging (``max_results`` capped at 2000, ``start`` >= 30000 refused),
+  ``sortBy``/``sortOrder`` (relevance is id order here);
 * faults on demand (:class:`Fault`): 503/429 with ``Retry-After``, an empty page, malformed
   XML, a dropped connection, an answer slower than the client's timeout, a body cut short,
   duplicated entries (unstable order), an error feed; and an overstated ``totalResults``;
@@ -434,6 +435,13 @@ class ArxivServer:
             matched = self.matching(query) if query else []
         except QueryError as exc:
             return 400, {}, render_error_feed(str(exc)), None
+        sort_by = params.get("sortBy", "relevance")
+        if sort_by == "submittedDate":
+            matched.sort(key=lambda p: (p.published, p.arxiv_id))
+        elif sort_by == "lastUpdatedDate":
+            matched.sort(key=lambda p: (p.last_updated, p.arxiv_id))
+        if params.get("sortOrder") == "descending" and sort_by != "relevance":
+            matched.reverse()
         total = len(matched) + self.overstate + self.overstate_windows.get(date_from or "", 0)
         first = start
         if fault is not None and fault.kind == "duplicate":

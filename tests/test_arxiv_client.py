@@ -53,6 +53,8 @@ def test_pages_a_window_completely(server):
     assert server.request_count == pages == stats.requests["arxiv"]
     assert [r.start for r in server.requests] == [50 * i for i in range(pages)]
     assert {r.params["max_results"] for r in server.requests} == {"50"}
+    assert {(r.params["sortBy"], r.params["sortOrder"]) for r in server.requests} == {
+        ("submittedDate", "ascending")}
     assert not stats.retries
 
 
