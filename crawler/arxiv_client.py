@@ -63,6 +63,8 @@ MAX_PAGE_SIZE = 2000
 # An empty page in the middle of paging is re-asked this many times before the window is
 # considered short (an overstated total also ends in empty pages: don't spend too much on it).
 EMPTY_PAGE_RETRIES = 3
+# Retries of a connection that cannot be opened at all (refused, DNS).
+CONNECT_RETRIES = 3
 # A window that comes back short is paged again this many times in all.
 WINDOW_ATTEMPTS = 2
 
@@ -129,8 +131,12 @@ def _arxiv_session(settings: Settings, stats: RequestStats | None) -> requests.S
     session = make_session(policy, stats=stats, service=SERVICE, pool_size=1)
     adapter = session.get_adapter("https://")
     base: CountingRetry = adapter.max_retries  # type: ignore[assignment]
+    # A refused connection or failed DNS lookup is rarely cured by waiting minutes: three
+    # tries (3 + 6 + 12 s at the default delay) before the one-line error; the windows already
+    # stored are kept and the next crawl resumes.
     retry = _ArxivRetry(
-        total=base.total, connect=base.connect, read=base.read, status=base.status,
+        total=base.total, connect=min(CONNECT_RETRIES, base.total or 0), read=base.read,
+        status=base.status,
         backoff_factor=base.backoff_factor, backoff_max=base.backoff_max,
         status_forcelist=base.status_forcelist, allowed_methods=base.allowed_methods,
         respect_retry_after_header=True, raise_on_status=False, raise_on_redirect=False,
@@ -252,8 +258,7 @@ class ArxivClient(arxiv.Client):
                 # urllib3 already spent its retry budget on this one.
                 raise ServiceError(
                     f"cannot reach arXiv at {self.query_url_format[:-3]}:"
-                    f" {_reason(exc, self.timeout)} ({self.num_retries + 1} attempts)",
-                    url=url, attempt=self.num_retries + 1,
+                    f" {_reason(exc, self.timeout)}", url=url,
                 ) from exc
             raise _RetryableAnswer(type(exc).__name__, "connection lost while reading") from exc
         except requests.exceptions.Timeout as exc:

@@ -280,5 +280,5 @@ def test_messages_say_what_failed_in_one_line(server):
     client, _ = client_for(server.url, arxiv_timeout=0.2, arxiv_retries=1)
     with pytest.raises(ServiceError) as info:
         client.fetch_window(QUERY)
-    assert str(info.value) == (f"cannot reach arXiv at {server.url}: no answer within 0.2 s"
-                               " (2 attempts)")
+    assert str(info.value) == f"cannot reach arXiv at {server.url}: no answer within 0.2 s"
+    assert server.request_count == 2
