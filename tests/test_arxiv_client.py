@@ -249,9 +249,11 @@ def test_unreachable_arxiv_is_one_clear_error():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    client, _ = client_for(f"http://127.0.0.1:{port}/api/query", arxiv_retries=1)
-    with pytest.raises(ServiceError, match=r"cannot reach arXiv at http://127\.0\.0\.1:\d+"):
+    client, stats = client_for(f"http://127.0.0.1:{port}/api/query", arxiv_retries=5)
+    with pytest.raises(ServiceError, match=r"cannot reach arXiv at http://127\.0\.0\.1:\d+"
+                                           r"/api/query: .*Connection refused$"):
         client.fetch_window(QUERY)
+    assert dict(stats.retries) == {"arxiv NewConnectionError": 3}
 
 
 def test_results_of_the_package_api_go_through_the_safe_fetch(server):
