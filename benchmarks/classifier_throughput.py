@@ -13,6 +13,7 @@ the Python heap peak measured by tracemalloc over a second, smaller pass.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import resource
@@ -21,10 +22,13 @@ import sys
 import tempfile
 import time
 import tracemalloc
+import zlib
 from collections import Counter
 from pathlib import Path
 
 from analysis.classifier import CLASSIFIER_VERSION, classify_path
+from analysis.stored import classify_stored
+from survey.db import connect, transaction, utcnow
 
 STACKS = {
     "pytorch": (["import torch", "import torch.nn as nn", "import torch.nn.functional as F",
@@ -102,6 +106,29 @@ def write_repo(root: Path, rng: random.Random, label: str) -> int:
     return len(files) + 1
 
 
+def store_repos(base: Path, count: int, db: Path) -> None:
+    """The same repositories as the fetcher would store them: tree, blobs, selected files."""
+    conn = connect(db)
+    with transaction(conn):
+        for i in range(count):
+            repo = f"github.com/bench/repo{i:05d}"
+            conn.execute("INSERT INTO repos (repo, host, status, head_sha, first_seen)"
+                         " VALUES (?, 'github.com', 'ok', 'c1', ?)", (repo, utcnow()))
+            root = base / f"repo{i:05d}"
+            for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                rel = path.relative_to(root).as_posix()
+                data = path.read_bytes()
+                sha = hashlib.sha1(data).hexdigest()
+                conn.execute("INSERT INTO tree_entries (repo, path, type, sha, size)"
+                             " VALUES (?, ?, 'blob', ?, ?)", (repo, rel, sha, len(data)))
+                if rel.endswith((".py", ".ipynb", ".txt", ".yml", "Dockerfile")):
+                    conn.execute("INSERT OR IGNORE INTO blobs (sha, size, content)"
+                                 " VALUES (?, ?, ?)", (sha, len(data), zlib.compress(data)))
+                    conn.execute("INSERT INTO repo_files (repo, path, sha, role)"
+                                 " VALUES (?, ?, ?, 'python')", (repo, rel, sha))
+    conn.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repos", type=int, default=2000)
@@ -144,6 +171,17 @@ def main() -> int:
               f"{heap_peak / 2**20:,.1f} MB over {sample} repositories (tracemalloc)")
         print(f"  labels:       {dict(Counter(predicted))}; agree with the generator "
               f"{agree}/{args.repos}")
+
+        db = base / "store.db"
+        store_repos(base, args.repos, db)
+        conn = connect(db)
+        started = time.perf_counter()
+        summary = classify_stored(conn, progress=False)
+        elapsed = time.perf_counter() - started
+        conn.close()
+        print(f"  stored (survey crawl's last stage, SQLite, one transaction per 100): "
+              f"{summary.classified:,} in {elapsed:.2f}s = "
+              f"{summary.classified / elapsed:,.0f} repositories/s")
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
