@@ -136,7 +136,9 @@ def render_status(status: dict[str, Any]) -> RenderableType:
         if r["requests"]:
             what += "; requests " + ", ".join(f"{k} {v:,}" for k, v in r["requests"].items())
         when = (r["started_at"] or "").replace("T", " ")[:16]
-        _row(table, f"run #{r['id']}", f"{r['command']} {when} {r['outcome']}"
+        # A run killed with SIGKILL cannot record its end: say so rather than "running".
+        outcome = "running (or killed)" if r["outcome"] == "running" else r["outcome"]
+        _row(table, f"run #{r['id']}", f"{r['command']} {when} {outcome}"
                                        + (f": {what.strip('; ')}" if what else ""))
     return Group(table)
 

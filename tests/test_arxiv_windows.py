@@ -118,3 +118,21 @@ def test_unknown_categories_are_refused(bad, message):
 def test_no_categories():
     with pytest.raises(InputError, match="no categories"):
         validate_categories([" "])
+
+
+@given(st.text(max_size=30), st.one_of(st.none(), st.text(max_size=30)))
+def test_any_date_input_is_a_range_or_an_input_error(since, until):
+    try:
+        start, stop = resolve_range(since, until, now=NOW)
+    except InputError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert start < stop and start.tzinfo is UTC
+
+
+@given(st.dates(min_value=d(1991, 8, 1).date(), max_value=d(2026, 11, 26).date()),
+       st.sampled_from(["%Y", "%Y-%m", "%Y-%m-%d"]))
+def test_formatted_dates_round_trip(day, fmt):
+    text = day.strftime(fmt)
+    start = parse_date(text)
+    assert start.strftime(fmt) == text and parse_date(text, end=True) > start

@@ -72,12 +72,15 @@ def test_status_shows_repositories_and_frameworks_when_present(conn):
         conn.execute("INSERT INTO runs (command, started_at, outcome, summary) VALUES"
                      " ('crawl', '2024-01-01T00:00:00Z', 'failed',"
                      " '{\"error\": \"cannot reach arXiv [x]\"}')")
+        conn.execute("INSERT INTO runs (command, started_at, summary) VALUES"
+                     " ('crawl', '2024-01-02T00:00:00Z', 'not json')")
     status = collect_status(conn)
     assert status["repos"] == {"missing": 1, "ok": 1}
     assert status["classifications"] == {"pytorch": 1}
     text = render(status)
     assert "pytorch 1" in text and "missing 1" in text
     assert "cannot reach arXiv [x]" in text, "outside text is shown as text, never as markup"
+    assert "crawl 2024-01-02 00:00 running (or killed)" in text
 
 
 def test_status_cli(tmp_path, db_path):
