@@ -262,3 +262,13 @@ def test_sigkill_at_random_moments_then_resume(tmp_path, server, corpus):
     server.reset_counts()
     again = survey(*args, env=env)
     assert again.returncode == 0 and server.request_count == 0
+
+
+def test_a_file_that_is_not_a_database_is_refused_untouched(tmp_path, server):
+    db = tmp_path / "notes.db"
+    db.write_text("my notes, not a database\n")
+    proc = survey("crawl", "--since", "2024-01", env=env_for(server, db))
+    assert proc.returncode == 3 and proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith(f"error: cannot open database {db}: file is not a database")
+    assert db.read_text() == "my notes, not a database\n"
+    assert server.request_count == 0
