@@ -1,30 +1,36 @@
 """Which deep-learning framework a repository's code is written in, with evidence.
 
-How a verdict is reached (README "classify" documents the same rules):
+How a verdict is reached (docs/readme/classify.md documents the same rules):
 
 1. Every Python file and notebook is read for its imports (:mod:`analysis.imports`); each import
    found in the framework table (:mod:`analysis.frameworks`) weighs by what it shows - building
    models (``torch.nn``, ``tf.keras.layers``, ``flax.linen``) 1.3-1.5, the framework itself 1.0,
-   data loading 0.1-0.4, logging and file IO 0.1 (``torch.utils.tensorboard``,
-   ``tf.io.gfile``, ``tensorflow_datasets``). A file counts once per framework, with its
-   strongest import. A file whose only use of a framework is logging (``tf.summary`` after
-   ``import tensorflow as tf``, or a bare import next to a logging import) counts as logging.
+   data loading 0.1-0.4, logging and file IO 0.1 (``torch.utils.tensorboard``, ``tf.io.gfile``,
+   ``tensorflow_datasets``). A file counts once per framework, with its strongest import; an
+   import inside a function or ``try`` counts 0.6, under ``TYPE_CHECKING`` 0.1. A file whose
+   only uses of a bare ``import tensorflow as tf`` are logging chains (``tf.summary``) counts
+   0.1, logging or data chains (``tf.data``, ``tf.image``, dtypes) 0.3.
 2. The file's count is multiplied by where it is: main code 1.0 (1.3 for model/training files),
-   examples and benchmarks 0.4, tests 0.3, docs 0.15, vendored trees (``third_party/``,
-   ``external/``, ``vendor/``) 0.05; notebooks 0.8 of that.
+   examples, notebooks/ and benchmarks 0.4, tests 0.3, docs 0.15, vendored trees
+   (``third_party/``, ``external/``, ``vendor/``) 0.05; notebooks 0.8 of that. C++ includes of
+   a framework's headers, Java DL4J imports, Lua ``require 'nn'``, Julia ``using Flux``, MATLAB
+   Deep Learning Toolbox calls count like imports; ``.prototxt`` and unread ``.lua`` file names
+   count a little, capped.
 3. Manifests are a prior: each framework gets the strongest of its declarations (main
    dependencies 1.0, extras 0.5, dev/test/docs 0.2, times the manifest's location weight), and
    the prior counts half as much as code.
 4. Keras counts for the backend the repository selects (``KERAS_BACKEND``, ``keras.json``),
    Theano when Keras comes with Theano and without TensorFlow, else TensorFlow.
 5. Decision: if main code shows a framework (score >= 0.5), the label with the highest code +
-   prior score wins. If main code exists but shows none, the label is ``none`` whatever examples,
-   docs or manifests mention. With no main code, examples decide, then manifests alone (with low
-   confidence). Code in other languages only (C++, R, MATLAB without its Deep Learning Toolbox)
-   is ``none``; nothing readable at all is ``unknown``.
+   prior score wins (ties in a fixed label order), unless that framework sits in fewer than 3%
+   of a large main code base. Main code that shows no framework gives ``none``, unless
+   examples/notebooks clearly carry the deep learning (score >= 1.2 and >= 0.25 per main file).
+   With no main code, examples decide, then file names, then manifests alone (with low
+   confidence). Code in other languages only is ``none``; nothing readable is ``unknown``.
 
 ``confidence`` is the winner's share against the runner-up times how much evidence there is,
-lowered when the decision rests on examples or manifests only, or when files could not be read.
+lowered when the decision rests on examples, file names or manifests only, or when files could
+not be read.
 """
 
 from __future__ import annotations

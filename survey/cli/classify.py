@@ -20,6 +20,7 @@ from survey.errors import InputError, SurveyError
 @command("classify")
 def classify_command(
     paths: Annotated[list[Path], typer.Argument(help="Folders to classify (checkouts, any folder).",
+                                                metavar="PATH",
                                                 show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line, in PATH order.")]
     = False,
