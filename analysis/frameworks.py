@@ -38,6 +38,7 @@ class Table:
     conda_channels: dict[str, str]
     util_attributes: dict[str, tuple[str, ...]]
     data_attributes: dict[str, tuple[str, ...]]
+    class_rules: dict[str, dict[str, Hit]]
 
 
 def _hit(value: Any) -> Hit:
@@ -68,6 +69,8 @@ def table() -> Table:
         conda_channels={str(k).lower(): str(v) for k, v in raw["conda_channels"].items()},
         util_attributes={k: tuple(v) for k, v in raw["util_attributes"].items()},
         data_attributes={k: tuple(v) for k, v in raw["data_attributes"].items()},
+        class_rules={lib: {prefix: _hit(v) for prefix, v in rules.items()}
+                     for lib, rules in raw.get("class_rules", {}).items()},
     )
 
 
@@ -80,13 +83,29 @@ def label_of(framework: str) -> str:
 def module_hit(module: str) -> Hit | None:
     """The entry of the longest dotted prefix of ``module`` (``torch.nn.functional`` ->
     ``torch.nn``), or None for a module that says nothing about a framework."""
-    modules = table().modules
+    tab = table()
     parts = module.split(".")
+    found = None
     for end in range(len(parts), 0, -1):
-        hit = modules.get(".".join(parts[:end]))
-        if hit is not None:
+        found = tab.modules.get(".".join(parts[:end]))
+        if found is not None:
+            break
+    if len(parts) >= 2 and parts[0] in tab.class_rules:
+        return _class_hit(tab.class_rules[parts[0]], parts[-1]) or found
+    return found
+
+
+_MODEL_CLASS = re.compile(r"Model|For[A-Z]|Trainer")
+
+
+def _class_hit(rules: dict[str, Hit], name: str) -> Hit | None:
+    """The backend a model class of a multi-backend library names (``TFBertModel``)."""
+    if not name[:1].isupper() or not _MODEL_CLASS.search(name):
+        return None
+    for prefix, hit in rules.items():
+        if prefix != "default" and name.startswith(prefix) and name[len(prefix):][:1].isupper():
             return hit
-    return None
+    return rules.get("default")
 
 
 @lru_cache(maxsize=16384)

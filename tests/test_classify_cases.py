@@ -209,3 +209,18 @@ def test_julia_forms(tmp_path: Path, source: str) -> None:
     (tmp_path / "m.jl").write_text(source)
     result = classify_path(tmp_path)
     assert result.framework == "other" and next(iter(result.frameworks)) in ("flux", "knet")
+
+
+@pytest.mark.parametrize(
+    ("source", "label"),
+    [("from transformers import AutoTokenizer, AutoModelForSequenceClassification, Trainer\n",
+      "pytorch"),
+     ("from transformers import AutoTokenizer, TFAutoModelForSequenceClassification\n",
+      "tensorflow"),
+     ("from transformers import FlaxT5ForConditionalGeneration\nimport optax\n", "jax"),
+     ("from transformers import pipeline, AutoTokenizer\nimport pandas\n", "none")],
+)
+def test_model_classes_of_multi_backend_libraries(tmp_path: Path, source: str,
+                                                  label: str) -> None:
+    (tmp_path / "finetune.py").write_text(source)
+    assert classify_path(tmp_path).framework == label
