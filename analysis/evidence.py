@@ -26,9 +26,9 @@ class Evidence:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "file": self.file,
+            "file": printable(self.file),
             "line": self.line,
-            "seen": self.seen,
+            "seen": printable(self.seen),
             "framework": self.framework,
             "weight": round(self.weight, 3),
         }
@@ -42,3 +42,11 @@ class Evidence:
 def note(file: str | None, seen: str, line: int | None = None) -> Evidence:
     """A remark that counts for no framework (skipped file, parse fallback, status...)."""
     return Evidence(file, line, seen, None, 0.0)
+
+
+def printable(text: str | None) -> str | None:
+    """``text`` without lone surrogates (file names that are not UTF-8 arrive as surrogate
+    escapes): they cannot be encoded for a terminal, JSON consumers or SQLite."""
+    if text is None or text.isascii():
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

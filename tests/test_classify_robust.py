@@ -140,3 +140,15 @@ def test_unreadable_subfolder_is_a_note(tmp_path: Path, monkeypatch: pytest.Monk
     result = classify_path(tmp_path)
     assert result.framework == "pytorch"
     assert "sub: folder not readable: Permission denied" in notes(result)
+
+
+def test_file_names_that_are_not_utf8(tmp_path: Path) -> None:
+    root = os.fsencode(tmp_path)
+    with open(os.path.join(root, b"caf\xe9_model.py"), "wb") as fh:
+        fh.write(b"import torch.nn\n")
+    result = classify_path(tmp_path)
+    assert result.framework == "pytorch"
+    encoded = json.dumps(result.to_json(str(tmp_path)), ensure_ascii=False).encode("utf-8")
+    assert "caf\ufffd_model.py" in encoded.decode("utf-8")
+    cli = runner.invoke(app, ["classify", "--json", str(tmp_path)])
+    assert cli.exit_code == 0 and "caf\ufffd_model.py" in cli.stdout

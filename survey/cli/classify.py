@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from analysis.classifier import Classification, classify_path
+from analysis.evidence import printable
 from survey.cli import DbOption, command, settings_for
 from survey.console import err_console
 from survey.errors import InputError, SurveyError
@@ -44,9 +45,9 @@ def classify_command(
             continue
         if as_json:
             # print() rather than rich: outside strings are data, never markup.
-            typer.echo(json.dumps(result.to_json(str(path)), ensure_ascii=False))
+            typer.echo(json.dumps(result.to_json(printable(str(path))), ensure_ascii=False))
         else:
-            results.append((str(path), result))
+            results.append((printable(str(path)) or "", result))
     if results:
         out.print(_table(results))
     if failed:
@@ -65,8 +66,8 @@ def _table(results: list[tuple[str, Classification]]) -> Table:
         frameworks = ", ".join(f"{name} {score:.2f}" for name, score in res.frameworks.items())
         top = [e for e in res.evidence if e.framework][:3] or res.evidence[:1]
         shown = "\n".join(
-            f"{e.file}:{e.line} {e.seen}" if e.file and e.line else f"{e.file or ''} {e.seen}"
-            for e in top)
+            f"{printable(e.file)}:{e.line} {printable(e.seen)}" if e.file and e.line
+            else f"{printable(e.file) or ''} {printable(e.seen)}" for e in top)
         # Outside strings (paths, import lines) are data: never interpreted as rich markup.
         table.add_row(_text(path), res.framework, frameworks or "-", f"{res.confidence:.2f}",
                       _text(shown.strip()))
