@@ -84,10 +84,12 @@ class LocalSource:
         except OSError as exc:
             raise InputError(f"{self.label}: cannot read directory: {exc.strerror}") from None
         self._real_root = os.path.realpath(self.root)
+        self._known: set[str] = set()
 
     def entries(self) -> list[Entry]:
         if self._entries is None:
             self._entries = self._walk()
+            self._known = {e.path for e in self._entries}
         return self._entries
 
     def _walk(self) -> list[Entry]:
@@ -136,6 +138,11 @@ class LocalSource:
 
     def read(self, path: str, limit: int) -> bytes:
         full = self._links.get(path) or os.path.join(self.root, path)
+        if path not in self._known:
+            # Not found by the walk (a `-r` include, say): it may cross a symlinked folder.
+            real = os.path.realpath(full)
+            if not real.startswith(self._real_root + os.sep):
+                raise Unreadable("outside PATH: not read")
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         try:
             fd = os.open(full, flags)

@@ -152,3 +152,39 @@ def test_file_names_that_are_not_utf8(tmp_path: Path) -> None:
     assert "caf\ufffd_model.py" in encoded.decode("utf-8")
     cli = runner.invoke(app, ["classify", "--json", str(tmp_path)])
     assert cli.exit_code == 0 and "caf\ufffd_model.py" in cli.stdout
+
+
+def test_include_through_a_symlinked_folder_is_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "req.txt").write_text("tensorflow\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "linkdir").symlink_to(outside, target_is_directory=True)
+    (repo / "requirements.txt").write_text("-r linkdir/req.txt\n-r ../outside/req.txt\ntorch\n")
+    (repo / "train.py").write_text("import torch\n")
+    result = classify_path(repo)
+    assert "tensorflow" not in result.frameworks
+    source = LocalSource(repo)
+    source.entries()
+    with pytest.raises(Unreadable, match="outside PATH"):
+        source.read("linkdir/req.txt", 1000)
+
+
+def test_cli_unreadable_path_even_as_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "m.py").write_text("import jax\n")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if str(path) == str(locked):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr("analysis.sources.os.scandir", scandir)
+    result = runner.invoke(app, ["classify", "--json", str(locked), str(tmp_path / "ok")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {locked}: cannot read directory: Permission denied"
+    assert json.loads(result.stdout)["framework"] == "jax"
