@@ -72,6 +72,8 @@ class CountingRetry(Retry):
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None,
                   _stacktrace=None):  # noqa: ANN001 - urllib3's signature
+        # Raises MaxRetryError when the budget is spent: only a retry that will happen is counted.
+        new = super().increment(method, url, response, error, _pool, _stacktrace)
         if self.stats is not None:
             if response is not None and response.status:
                 reason = f"{self.service} HTTP {response.status}"
@@ -80,7 +82,7 @@ class CountingRetry(Retry):
             else:
                 reason = f"{self.service} other"
             self.stats.count_retry(reason)
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+        return new
 
     def get_retry_after(self, response) -> float | None:  # noqa: ANN001
         value = super().get_retry_after(response)

@@ -32,6 +32,7 @@ from crawler.windows import resolve_range
 from survey.console import err_console
 from survey.db import connect, transaction, utcnow
 from survey.errors import StoreError
+from survey.lock import exclusive_run
 from survey.settings import Settings
 
 
@@ -62,9 +63,35 @@ def harvest_stage(ctx: StageContext) -> dict[str, Any]:
     ).as_dict()
 
 
-# The crawl's stages, in order. Later stages append themselves here: ("name", callable).
+def fetch_stage(mode: str = "pending") -> Stage:
+    """Stage 2: the linked repositories' metadata, trees and selected files.
+
+    ``pending`` (crawl) fetches repositories never fetched or whose last attempt failed; ``due``
+    (refresh) also re-checks known ones with conditional requests.
+    """
+
+    def stage(ctx: StageContext) -> dict[str, Any]:
+        from crawler.fetch import fetch_repositories
+
+        return fetch_repositories(
+            ctx.conn, ctx.settings, ctx.stats, mode=mode, progress=ctx.progress, now=ctx.now
+        ).as_dict()
+
+    return stage
+
+
+def classify_stage(ctx: StageContext) -> dict[str, Any]:
+    """Stage 3: label what changed, from stored files only (everything on a new classifier)."""
+    from analysis.stored import classify_stored
+
+    return classify_stored(ctx.conn, progress=ctx.progress).to_json()
+
+
+# The crawl's stages, in order: ("name", callable).
 STAGES: list[tuple[str, Stage]] = [
     ("harvest", harvest_stage),
+    ("fetch", fetch_stage("pending")),
+    ("classify", classify_stage),
 ]
 
 
@@ -79,6 +106,7 @@ class CrawlSummary:
     retries: dict[str, int]
     seconds: float
     error: str | None = None
+    command: str = "crawl"
 
 
 def start_run(conn: sqlite3.Connection, command: str, args: dict[str, Any]) -> int:
@@ -128,12 +156,24 @@ def run_crawl(
     progress: bool = True,
     stages: Sequence[tuple[str, Stage]] | None = None,
     now: datetime | None = None,
+    command: str = "crawl",
+    locked: bool = False,
 ) -> CrawlSummary:
     """Validate the input (before touching the database), then run the stages and record it.
 
-    The summary is printed (stderr) only on success; a failure leaves its one-line error to the
-    CLI and its record in ``runs``.
+    The run holds the database's run lock (``survey.lock``) unless the caller already does
+    (``locked=True``), so two crawls or a crawl and a refresh never run at once. The summary is
+    printed (stderr) only on success; a failure leaves its one-line error to the CLI and its
+    record in ``runs``.
     """
+    if not locked:
+        now = now or datetime.now(UTC)
+        resolve_range(since, until, now=now)  # bad input fails before the lock file is made
+        validate_categories(categories or settings.categories)
+        with exclusive_run(settings.db, command):
+            return run_crawl(settings, since=since, until=until, categories=categories,
+                             progress=progress, stages=stages, now=now, command=command,
+                             locked=True)
     now = now or datetime.now(UTC)
     start, end = resolve_range(since, until, now=now)
     cats = validate_categories(categories or settings.categories)
@@ -143,7 +183,7 @@ def run_crawl(
     conn = connect(settings.db)
     try:
         try:
-            run_id = start_run(conn, "crawl", args)
+            run_id = start_run(conn, command, args)
         except sqlite3.OperationalError as exc:
             raise StoreError(f"cannot record the run in {settings.db}: {exc}") from exc
         ctx = StageContext(conn, settings, stats, progress, start, end, cats, now, run_id)
@@ -175,7 +215,8 @@ def run_crawl(
                     raise StoreError(f"cannot record the run: {exc}") from exc
                 # the run's own error is the one to show
             result = CrawlSummary(run_id, outcome, ctx.results, counters["requests"],
-                                  counters["retries"], time.monotonic() - began, error)
+                                  counters["retries"], time.monotonic() - began, error,
+                                  command)
     finally:
         conn.close()
     err_console.print(render_crawl_summary(result))
@@ -184,7 +225,8 @@ def run_crawl(
 
 def render_crawl_summary(summary: CrawlSummary) -> Group:
     """The one-screen end-of-run summary: papers, links, windows, requests, retries, time."""
-    table = Table(title=f"survey crawl: {summary.outcome} in {_duration(summary.seconds)}",
+    title = f"survey {summary.command}: {summary.outcome} in {_duration(summary.seconds)}"
+    table = Table(title=title,
                   show_header=False, title_justify="left", box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()

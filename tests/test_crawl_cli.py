@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from arxiv_server import ArxivServer, in_scope, make_corpus
+from local_github import github_env
 
 from crawler.links import paper_links
 
@@ -81,7 +82,7 @@ def server(corpus):
 def env_for(server: ArxivServer, db: Path, delay: str = "0") -> dict[str, str]:
     return {"SURVEY_ARXIV_API_URL": server.url, "SURVEY_ARXIV_DELAY": delay,
             "SURVEY_DB": str(db), "SURVEY_ARXIV_PAGE_SIZE": "100",
-            "SURVEY_ARXIV_TIMEOUT": "5"}
+            "SURVEY_ARXIV_TIMEOUT": "5", **github_env()}
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 from arxiv_server import IN_SCOPE, ArxivServer, make_corpus
+from local_github import github_env, github_settings
 
 from crawler.pipeline import STAGES, StageContext, harvest_stage, run_crawl
 from survey.db import connect
@@ -31,7 +32,7 @@ def server():
 
 def settings_for(server, db) -> Settings:
     return Settings(db=db, arxiv_api_url=server.url, arxiv_delay=0.0, arxiv_page_size=100,
-                    arxiv_timeout=2.0, arxiv_retries=1)
+                    arxiv_timeout=2.0, arxiv_retries=1, **github_settings())
 
 
 def runs(db) -> list[dict]:
@@ -56,7 +57,7 @@ def test_an_extra_stage_sees_the_harvest_and_is_recorded(server, db_path, capsys
 
     summary = run_crawl(settings_for(server, db_path), since="2024-01", until="2024-02",
                         categories=IN_SCOPE, progress=False, now=NOW,
-                        stages=[*STAGES, ("count", count_links)])
+                        stages=[("harvest", harvest_stage), ("count", count_links)])
     assert summary.outcome == "ok" and summary.requests == {"arxiv": server.request_count}
     assert seen["harvest"]["papers_new"] > 0 and seen["categories"] == IN_SCOPE
     assert summary.stages["count"]["links_seen"] == seen["harvest"]["links"]
@@ -76,7 +77,7 @@ def test_a_failing_stage_is_recorded_as_failed(server, db_path):
 
     with pytest.raises(ServiceError):
         run_crawl(settings_for(server, db_path), since="2024-01", until="2024-01",
-                  progress=False, now=NOW, stages=[*STAGES, ("broken", broken)])
+                  progress=False, now=NOW, stages=[("harvest", harvest_stage), ("broken", broken)])
     (run,) = runs(db_path)
     assert run["outcome"] == "failed"
     summary = json.loads(run["summary"])
@@ -117,7 +118,7 @@ def test_sigterm_stops_cleanly(server, tmp_path):
     db = tmp_path / "survey.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
     env.update({"SURVEY_ARXIV_API_URL": server.url, "SURVEY_ARXIV_DELAY": "0.2",
-                "SURVEY_ARXIV_PAGE_SIZE": "20", "SURVEY_DB": str(db)})
+                "SURVEY_ARXIV_PAGE_SIZE": "20", "SURVEY_DB": str(db), **github_env()})
     proc = subprocess.Popen(
         [sys.executable, "-c", "from survey.cli import main; main()", "crawl", "--since",
          "2024-01", "--until", "2024-02"],

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from arxiv_server import IN_SCOPE, ArxivServer, make_corpus
+from local_github import github_settings
 from rich.console import Console
 
 from crawler.pipeline import run_crawl
@@ -26,7 +27,7 @@ def render(status: dict) -> str:
 
 def crawl(db: Path, server: ArxivServer, **kw) -> None:
     settings = Settings(db=db, arxiv_api_url=server.url, arxiv_delay=0.0, arxiv_page_size=100,
-                        arxiv_timeout=2.0, arxiv_retries=1, **kw)
+                        arxiv_timeout=2.0, arxiv_retries=1, **github_settings(), **kw)
     run_crawl(settings, since="2024-01", until="2024-02", categories=IN_SCOPE, progress=False,
               now=datetime(2024, 9, 1, tzinfo=UTC))
 

@@ -78,7 +78,7 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
 
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", help="SQLite database [env SURVEY_DB; default data/survey.db]."),
+    typer.Option("--db", help="SQLite database (env SURVEY_DB; default data/survey.db)."),
 ]
 
 

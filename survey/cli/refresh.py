@@ -1,1 +1,36 @@
-"""`survey refresh`."""
+"""`survey refresh`: parse options, call :func:`survey.refresh.run_refresh`, print."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from survey.cli import DbOption, command, settings_for
+
+
+@command("refresh")
+def refresh(
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Folder of the monthly pages (env SURVEY_REPORTS_DIR; default reports/).",
+    )] = None,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress", help="Progress bars (default: when stderr is a terminal).",
+    )] = None,
+    db: DbOption = None,
+) -> None:
+    """The monthly update: new papers, new or changed repositories, labels, this month's page.
+
+    Exit codes: 0 done, 2 bad configuration, 3 database unusable, 4 a service kept failing
+    (the next refresh catches up), 75 another crawl or refresh is running (try later).
+    """
+    from survey.refresh import run_refresh
+
+    settings = settings_for(db, reports_dir=out)
+    result = run_refresh(
+        settings, progress=sys.stderr.isatty() if progress is None else progress
+    )
+    for page in result.pages:
+        typer.echo(f"wrote {page}")

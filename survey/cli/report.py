@@ -14,25 +14,25 @@ from survey.errors import StoreError
 @command("report")
 def report(
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Folder for index.html and its CSVs [env SURVEY_REPORTS_DIR; default"
-        " reports/].")] = None,
+        "--out", help="Folder for index.html and its CSVs (env SURVEY_REPORTS_DIR; default"
+        " reports/).")] = None,
     months: Annotated[int | None, typer.Option(
-        "--months", help="Claims' window in months [env SURVEY_REPORT_MONTHS; default 12].")
+        "--months", help="Claims' window in months (env SURVEY_REPORT_MONTHS; default 12).")
     ] = None,
     majority: Annotated[float | None, typer.Option(
-        "--majority", help="C1's threshold [env SURVEY_CLAIM_MAJORITY; default 0.67].")] = None,
+        "--majority", help="C1's threshold (env SURVEY_CLAIM_MAJORITY; default 0.67).")] = None,
     two_frameworks: Annotated[float | None, typer.Option(
-        "--two-frameworks", help="C2's threshold [env SURVEY_CLAIM_TWO_FRAMEWORKS; default"
-        " 0.9].")] = None,
+        "--two-frameworks", help="C2's threshold (env SURVEY_CLAIM_TWO_FRAMEWORKS; default"
+        " 0.9).")] = None,
     dying_share: Annotated[float | None, typer.Option(
-        "--dying-share", help="C3's threshold [env SURVEY_CLAIM_DYING_SHARE; default 0.02].")
+        "--dying-share", help="C3's threshold (env SURVEY_CLAIM_DYING_SHARE; default 0.02).")
     ] = None,
     min_papers: Annotated[int | None, typer.Option(
-        "--min-papers", help="Fewer papers in a window: not enough data [env"
-        " SURVEY_CLAIM_MIN_PAPERS; default 100].")] = None,
+        "--min-papers", help="Fewer papers in a window: not enough data (env"
+        " SURVEY_CLAIM_MIN_PAPERS; default 100).")] = None,
     bootstrap: Annotated[int | None, typer.Option(
-        "--bootstrap", help="Bootstrap replicates of the trend model [env"
-        " SURVEY_REPORT_BOOTSTRAP; default 200].")] = None,
+        "--bootstrap", help="Bootstrap replicates of the trend model (env"
+        " SURVEY_REPORT_BOOTSTRAP; default 200).")] = None,
     db: DbOption = None,
 ) -> None:
     """Write the report: one self-contained HTML page plus each chart's data as CSV."""

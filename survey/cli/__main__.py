@@ -1,0 +1,5 @@
+"""`python -m survey.cli`."""
+
+from survey.cli import main
+
+main()

@@ -1,0 +1,149 @@
+"""``survey refresh``: the scheduled monthly update, at the cost of one month's work.
+
+It is the crawl pipeline with a narrower scope: papers from the end of the last complete harvest
+window minus a week of overlap (late arrivals, new versions) up to today; repositories that are
+new, or known and due for a re-check with conditional requests (a 304 costs nothing); the
+classifier on what changed (everything when its version changed); then the month's report
+``reports/YYYY-MM.html`` and ``reports/index.html``, which links the earlier months' pages and
+says what changed since the last refresh.
+
+The run lock is taken before the database is opened, so a second refresh exits at once with
+code 75 having touched nothing. Every stage commits its rows with its progress marker: a refresh
+that dies half-way leaves a consistent database, and the next one catches up.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from crawler.categories import validate_categories
+from crawler.harvest import last_complete_end
+from crawler.pipeline import (
+    CrawlSummary,
+    StageContext,
+    classify_stage,
+    fetch_stage,
+    harvest_stage,
+    run_crawl,
+)
+from survey.db import connect, transaction
+from survey.errors import InputError
+from survey.settings import Settings
+
+# Days of overlap with the last harvest: papers announced late and new versions are caught.
+OVERLAP_DAYS = 7
+_MONTH_PAGE = re.compile(r"^(\d{4})-(\d{2})\.html$")
+
+
+@dataclass
+class RefreshSummary:
+    """What a refresh did: the crawl's record plus the pages written."""
+
+    crawl: CrawlSummary
+    since: datetime
+    pages: list[Path]
+
+
+def mark_interrupted_runs(conn: sqlite3.Connection) -> int:
+    """Runs still 'running' while we hold the lock died (killed, power cut): say so."""
+    with transaction(conn):
+        cur = conn.execute(
+            "UPDATE runs SET outcome = 'interrupted' WHERE outcome = 'running'"
+        )
+    return cur.rowcount
+
+
+def refresh_start(conn: sqlite3.Connection, categories: tuple[str, ...]) -> datetime:
+    """Where the refresh harvests from: the last complete window's end minus the overlap."""
+    end = last_complete_end(conn, categories)
+    if end is None:
+        raise InputError(
+            "nothing harvested yet for categories " + ",".join(categories)
+            + ": run `survey crawl --since YEAR` first"
+        )
+    return end - timedelta(days=OVERLAP_DAYS)
+
+
+def archive_pages(reports_dir: Path) -> list[tuple[str, str]]:
+    """Earlier monthly pages in the folder, newest first, as (label, relative href)."""
+    if not reports_dir.is_dir():
+        return []
+    found = []
+    for entry in reports_dir.iterdir():
+        match = _MONTH_PAGE.match(entry.name)
+        if match and entry.is_file():
+            found.append((f"{match[1]}-{match[2]}", entry.name))
+    return sorted(found, reverse=True)
+
+
+def _totals(conn: sqlite3.Connection) -> dict[str, Any]:
+    from analysis.dataset import framework_shares
+
+    papers = conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+    repos = conn.execute("SELECT COUNT(*) FROM repos").fetchone()[0]
+    last = conn.execute(
+        "SELECT MAX(started_at) FROM runs WHERE command = 'refresh' AND outcome = 'ok'"
+    ).fetchone()[0]
+    return {"papers": papers, "repos": repos, "shares": framework_shares(conn), "last": last}
+
+
+def report_stage_for(before: dict[str, Any], now: datetime) -> Any:
+    """The refresh's last stage: this month's page and the index, with what changed."""
+
+    def report_stage(ctx: StageContext) -> dict[str, Any]:
+        from analysis.report import ReportChanges, write_report
+
+        after = _totals(ctx.conn)
+        changes = ReportChanges(
+            since=(before["last"] or "the first crawl")[:10],
+            new_papers=after["papers"] - before["papers"],
+            new_repos=after["repos"] - before["repos"],
+            shares_before=before["shares"],
+            shares_after=after["shares"],
+        )
+        out = ctx.settings.reports_dir
+        month_page = f"{now:%Y-%m}.html"
+        written = [write_report(ctx.conn, ctx.settings, out, page_name=month_page,
+                                changes=changes, now=now)]
+        archive = archive_pages(out)
+        written.append(write_report(ctx.conn, ctx.settings, out, page_name="index.html",
+                                    changes=changes, archive=archive, now=now))
+        return {"pages": [str(p) for p in written], "new_papers": changes.new_papers,
+                "new_repos": changes.new_repos}
+
+    return report_stage
+
+
+def run_refresh(
+    settings: Settings, *, progress: bool = True, now: datetime | None = None
+) -> RefreshSummary:
+    """Lock, catch up from the last harvest, refetch what is due, reclassify, report."""
+    from survey.lock import exclusive_run
+
+    now = now or datetime.now(UTC)
+    categories = validate_categories(settings.categories)
+    with exclusive_run(settings.db, "refresh"):
+        conn = connect(settings.db)
+        try:
+            mark_interrupted_runs(conn)
+            since = refresh_start(conn, categories)
+            before = _totals(conn)
+        finally:
+            conn.close()
+        stages = [
+            ("harvest", harvest_stage),
+            ("fetch", fetch_stage("due")),
+            ("classify", classify_stage),
+            ("report", report_stage_for(before, now)),
+        ]
+        summary = run_crawl(
+            settings, since=since, until=None, categories=categories, progress=progress,
+            stages=stages, now=now, command="refresh", locked=True,
+        )
+    pages = [Path(p) for p in summary.stages.get("report", {}).get("pages", [])]
+    return RefreshSummary(summary, since, pages)
