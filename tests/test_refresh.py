@@ -94,7 +94,7 @@ def test_refresh_with_nothing_new_asks_arxiv_at_most_twice_and_github_for_free(s
     assert gh.counts["charged"] == 0
     assert gh.counts["raw"] == 0
     assert gh.counts["not_modified"] >= 1  # the active repositories were re-checked, for free
-    assert result.since <= NOW - timedelta(days=OVERLAP_DAYS)
+    assert result.since <= datetime.now(UTC) - timedelta(days=OVERLAP_DAYS)
     month_page = s.reports_dir / f"{NOW:%Y-%m}.html"
     assert sorted(p.name for p in result.pages) == sorted([month_page.name, "index.html"])
     index = (s.reports_dir / "index.html").read_text()
