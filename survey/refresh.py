@@ -100,7 +100,7 @@ def report_stage_for(before: dict[str, Any], now: datetime) -> Any:
 
         after = _totals(ctx.conn)
         changes = ReportChanges(
-            since=(before["last"] or "the first crawl")[:10],
+            since=before["last"][:10] if before["last"] else "the first crawl",
             new_papers=after["papers"] - before["papers"],
             new_repos=after["repos"] - before["repos"],
             shares_before=before["shares"],

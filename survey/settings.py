@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from survey.errors import ConfigError
 
@@ -129,4 +130,18 @@ def load_settings(
     settings = Settings(**values)
     if settings.arxiv_delay < 0:
         raise ConfigError("SURVEY_ARXIV_DELAY must be >= 0")
+    for name, var in _URL_FIELDS.items():
+        url = getattr(settings, name)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"{var} must be an http(s) URL, got {url[:80]!r}")
     return settings
+
+
+# URL settings checked before any request is made, with the variable a user would fix.
+_URL_FIELDS = {
+    "arxiv_api_url": "SURVEY_ARXIV_API_URL",
+    "github_api_url": "GITHUB_API_URL",
+    "github_raw_url": "SURVEY_GITHUB_RAW_URL",
+    "gitlab_api_url": "SURVEY_GITLAB_API_URL",
+}

@@ -44,3 +44,4 @@ def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot"):
         connect(bad)
     assert bad.read_bytes() == b"this is not sqlite" * 100
+
