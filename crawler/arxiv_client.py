@@ -49,9 +49,8 @@ from urllib3.exceptions import (
     ProtocolError,
     ReadTimeoutError,
 )
-from urllib3.util.retry import Retry
 
-from crawler.http import CountingRetry, RequestStats, RetryPolicy, Throttle, make_session
+from crawler.http import RequestStats, RetryPolicy, Throttle, make_session
 from survey.errors import ServiceError
 from survey.settings import Settings
 
@@ -75,50 +74,6 @@ _STRICT_PARSER = etree.XMLParser(
 )
 
 
-class _ArxivRetry(CountingRetry):
-    """``CountingRetry`` whose backoff is never shorter than the arXiv delay.
-
-    urllib3 retries the first failure at once; arXiv's terms ask for 3 s between requests, so
-    every retry waits at least ``min_backoff`` (``Retry-After`` still wins when it is given).
-    """
-
-    min_backoff: float = 0.0
-
-    def new(self, **kw: Any) -> _ArxivRetry:
-        obj = super().new(**kw)
-        obj.min_backoff = self.min_backoff
-        return obj
-
-    def get_backoff_time(self) -> float:
-        return max(self.min_backoff, super().get_backoff_time())
-
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None,
-                  _stacktrace=None):  # noqa: ANN001 - urllib3's signature
-        # Count only retries that happen: the last increment raises instead of retrying
-        # (CountingRetry counts that one too).
-        new = Retry.increment(self, method, url, response, error, _pool, _stacktrace)
-        if self.stats is not None:
-            if response is not None and response.status:
-                reason = f"{self.service} HTTP {response.status}"
-            else:
-                reason = f"{self.service} {type(error).__name__ if error else 'other'}"
-            self.stats.count_retry(reason)
-        return new
-
-
-class _ArxivThrottle(Throttle):
-    """``Throttle`` that can restart its interval when an answer ends.
-
-    urllib3 retries inside one ``session.get``; the throttle only sees the call. Marking the end
-    of the call keeps the next request ``delay`` away from the last retry, not just from the
-    first attempt.
-    """
-
-    def mark(self) -> None:
-        with self._lock:
-            self._last = time.monotonic()
-
-
 def _arxiv_session(settings: Settings, stats: RequestStats | None) -> requests.Session:
     """Our session with the arXiv retry policy mounted (one connection: arXiv's rule)."""
     policy = RetryPolicy(
@@ -127,25 +82,14 @@ def _arxiv_session(settings: Settings, stats: RequestStats | None) -> requests.S
         backoff_factor=max(settings.arxiv_delay, 0.01),
         backoff_max=max(120.0, settings.arxiv_delay),
         retry_after_max=settings.max_backoff,
+        # Every retry waits at least the arXiv delay (Retry-After still wins when given).
+        backoff_min=settings.arxiv_delay,
+        # A refused connection or failed DNS lookup is rarely cured by waiting minutes: three
+        # tries (3 + 6 + 12 s at the default delay) before the one-line error; the windows
+        # already stored are kept and the next crawl resumes.
+        connect=CONNECT_RETRIES,
     )
-    session = make_session(policy, stats=stats, service=SERVICE, pool_size=1)
-    adapter = session.get_adapter("https://")
-    base: CountingRetry = adapter.max_retries  # type: ignore[assignment]
-    # A refused connection or failed DNS lookup is rarely cured by waiting minutes: three
-    # tries (3 + 6 + 12 s at the default delay) before the one-line error; the windows already
-    # stored are kept and the next crawl resumes.
-    retry = _ArxivRetry(
-        total=base.total, connect=min(CONNECT_RETRIES, base.total or 0), read=base.read,
-        status=base.status,
-        backoff_factor=base.backoff_factor, backoff_max=base.backoff_max,
-        status_forcelist=base.status_forcelist, allowed_methods=base.allowed_methods,
-        respect_retry_after_header=True, raise_on_status=False, raise_on_redirect=False,
-    )
-    retry.stats, retry.service, retry.retry_after_max = stats, SERVICE, policy.retry_after_max
-    retry.min_backoff = settings.arxiv_delay
-    for prefix in ("http://", "https://"):
-        session.get_adapter(prefix).max_retries = retry
-    return session
+    return make_session(policy, stats=stats, service=SERVICE, pool_size=1)
 
 
 @dataclass
@@ -201,7 +145,7 @@ class ArxivClient(arxiv.Client):
         self.max_backoff = settings.max_backoff
         self.stats = stats if stats is not None else RequestStats()
         self._session = _arxiv_session(settings, self.stats)
-        self._throttle = _ArxivThrottle(settings.arxiv_delay)
+        self._throttle = Throttle(settings.arxiv_delay)
         self.requests_made = 0
 
     # -- one page --------------------------------------------------------------------------

@@ -53,7 +53,11 @@ class RetryPolicy:
     statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
     backoff_factor: float = 1.0
     backoff_max: float = 120.0
+    # No retry sooner than this (urllib3 retries the first failure at once; arXiv asks for 3 s).
+    backoff_min: float = 0.0
     retry_after_max: float = 3600.0
+    # Retries of refused connections and failed look-ups, rarely cured by waiting (None: total).
+    connect: int | None = None
 
 
 class CountingRetry(Retry):
@@ -62,13 +66,18 @@ class CountingRetry(Retry):
     stats: RequestStats | None = None
     service: str = "http"
     retry_after_max: float = 3600.0
+    backoff_min: float = 0.0
 
     def new(self, **kw: Any) -> CountingRetry:
         obj = super().new(**kw)
         obj.stats = self.stats
         obj.service = self.service
         obj.retry_after_max = self.retry_after_max
+        obj.backoff_min = self.backoff_min
         return obj
+
+    def get_backoff_time(self) -> float:
+        return max(self.backoff_min, super().get_backoff_time())
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None,
                   _stacktrace=None):  # noqa: ANN001 - urllib3's signature
@@ -106,7 +115,7 @@ def make_session(
     """
     retry = CountingRetry(
         total=policy.total,
-        connect=policy.total,
+        connect=policy.total if policy.connect is None else min(policy.connect, policy.total),
         read=policy.total,
         status=policy.total,
         backoff_factor=policy.backoff_factor,
@@ -120,6 +129,7 @@ def make_session(
     retry.stats = stats
     retry.service = service
     retry.retry_after_max = policy.retry_after_max
+    retry.backoff_min = policy.backoff_min
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
     session.mount("http://", adapter)
@@ -149,6 +159,11 @@ class Throttle:
                     slept = 0.0
             self._last = time.monotonic()
             return slept
+
+    def mark(self) -> None:
+        """Restart the interval now: a call whose retries ran inside ``requests`` just ended."""
+        with self._lock:
+            self._last = time.monotonic()
 
 
 _TOKEN_PATTERNS = [
