@@ -32,7 +32,7 @@ from crawler.pipeline import (
     run_crawl,
 )
 from survey.db import connect, transaction
-from survey.errors import InputError
+from survey.errors import InputError, StoreError
 from survey.settings import Settings
 
 # Days of overlap with the last harvest: papers announced late and new versions are caught.
@@ -81,7 +81,8 @@ def archive_pages(reports_dir: Path) -> list[tuple[str, str]]:
     return sorted(found, reverse=True)
 
 
-def _totals(conn: sqlite3.Connection) -> dict[str, Any]:
+def _totals(conn: sqlite3.Connection, now: datetime) -> dict[str, Any]:
+    """Counts and shares that "what changed since the last refresh" compares."""
     from analysis.dataset import framework_shares
 
     papers = conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
@@ -89,7 +90,8 @@ def _totals(conn: sqlite3.Connection) -> dict[str, Any]:
     last = conn.execute(
         "SELECT MAX(started_at) FROM runs WHERE command = 'refresh' AND outcome = 'ok'"
     ).fetchone()[0]
-    return {"papers": papers, "repos": repos, "shares": framework_shares(conn), "last": last}
+    return {"papers": papers, "repos": repos, "shares": framework_shares(conn, now=now),
+            "last": last}
 
 
 def report_stage_for(before: dict[str, Any], now: datetime) -> Any:
@@ -98,7 +100,7 @@ def report_stage_for(before: dict[str, Any], now: datetime) -> Any:
     def report_stage(ctx: StageContext) -> dict[str, Any]:
         from analysis.report import ReportChanges, write_report
 
-        after = _totals(ctx.conn)
+        after = _totals(ctx.conn, now)
         changes = ReportChanges(
             since=before["last"][:10] if before["last"] else "the first crawl",
             new_papers=after["papers"] - before["papers"],
@@ -127,12 +129,14 @@ def run_refresh(
 
     now = now or datetime.now(UTC)
     categories = validate_categories(settings.categories)
+    if not settings.db.is_file():
+        raise StoreError(f"no database at {settings.db}: run `survey crawl --since YEAR` first")
     with exclusive_run(settings.db, "refresh"):
         conn = connect(settings.db)
         try:
             mark_interrupted_runs(conn)
             since = refresh_start(conn, categories)
-            before = _totals(conn)
+            before = _totals(conn, now)
         finally:
             conn.close()
         stages = [

@@ -144,14 +144,26 @@ def test_refresh_catches_up_after_github_was_down(servers, tmp_path):
                        " AND status = 'ok'") == 5
 
 
-def test_refresh_without_a_crawl_is_a_clear_error(tmp_path):
+def test_refresh_without_a_database_is_a_clear_error_and_creates_nothing(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "survey.cli", "refresh", "--db", str(tmp_path / "x.db")],
+        [sys.executable, "-m", "survey.cli", "refresh", "--db", str(tmp_path / "d" / "x.db")],
+        capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=60,
+    )
+    assert proc.returncode == 3
+    assert proc.stderr.startswith("error: no database at ") and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "d").exists()
+
+
+def test_refresh_before_any_complete_window_is_a_clear_error(tmp_path):
+    db = tmp_path / "x.db"
+    connect(db).close()
+    proc = subprocess.run(
+        [sys.executable, "-m", "survey.cli", "refresh", "--db", str(db)],
         capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=60,
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: nothing harvested yet") and "Traceback" not in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_stale_running_rows_are_marked_interrupted(servers, tmp_path):
