@@ -242,7 +242,10 @@ class ArxivClient(arxiv.Client):
         if message is not None:
             raise ServiceError(f"arXiv rejected the query: {message}: {_where(url)}", url=url,
                                status=status)
-        return _parsed_feed(root)
+        try:
+            return _parsed_feed(root)
+        except ValueError as exc:  # a date the package cannot parse: never a traceback
+            raise _RetryableAnswer("malformed XML", f"malformed entry: {exc}") from exc
 
     # -- one window ------------------------------------------------------------------------
 
@@ -363,7 +366,7 @@ def _parsed_feed(root: Any) -> _feed.ParsedFeed:
 
     def number(path: str) -> int:
         text = root.findtext(path, default="", namespaces=ns).strip()
-        return int(text) if text.isdigit() else 0
+        return int(text) if text.isascii() and text.isdigit() else 0
 
     header = _feed.FeedHeader(
         total_results=number("opensearch:totalResults"),

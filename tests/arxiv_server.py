@@ -67,7 +67,8 @@ class Fault:
     ``drop`` (close the connection without answering), ``slow`` (sleep ``delay`` before the
     headers), ``slow_body`` (headers, half the body, sleep ``delay``), ``truncate`` (announce the
     full length, send half, close), ``duplicate`` (the page starts half a page too early:
-    duplicates and a gap, as an unstable sort order gives), ``error_feed`` (HTTP 400 error feed).
+    duplicates and a gap, as an unstable sort order gives), ``error_feed`` (HTTP 400 error feed),
+    ``bad_date`` (valid XML whose first entry has an unparseable ``<published>``).
     ``start`` / ``date_from`` / ``max_results`` restrict the fault to one offset / one window
     (its 12-digit lower bound) / one page size; ``times=None`` means forever.
     """
@@ -449,7 +450,12 @@ class ArxivServer:
         page = matched[first:first + per_page]
         if fault is not None and fault.kind == "empty":
             page = []
-        body = render_feed(params, total, start, (render_entry(p) for p in page), per_page)
+        entries = [render_entry(p) for p in page]
+        if fault is not None and fault.kind == "bad_date" and entries:
+            # well-formed XML, but a <published> no ISO parser accepts
+            entries[0] = re.sub(r"<published>[^<]*</published>",
+                                "<published>2024-13-45T99:99:99Z</published>", entries[0])
+        body = render_feed(params, total, start, entries, per_page)
         return 200, {}, body, fault
 
 

@@ -190,6 +190,22 @@ def test_body_cut_short_is_retried(server):
     assert stats.retries["arxiv ChunkedEncodingError"] == 1
 
 
+def test_unparseable_entry_date_is_retried(server):
+    server.add_fault("bad_date", start=50)
+    client, stats = client_for(server.url)
+    result = client.fetch_window(QUERY)
+    assert set(result.results) == expected_ids(server) and not result.short
+    assert stats.retries["arxiv malformed XML"] == 1
+
+
+def test_unparseable_entry_date_every_time_is_a_service_error(server):
+    server.add_fault("bad_date", times=None)
+    client, _ = client_for(server.url, arxiv_retries=2)
+    with pytest.raises(ServiceError, match="malformed entry"):
+        client.fetch_window(QUERY)
+    assert server.request_count == 3
+
+
 def test_error_feed_is_an_error_not_zero_results(server):
     server.add_fault("error_feed")
     client, _ = client_for(server.url)
