@@ -27,7 +27,7 @@ from rich.text import Text
 
 from crawler.categories import validate_categories
 from crawler.harvest import harvest
-from crawler.http import RequestStats
+from crawler.http import RequestStats, redact
 from crawler.windows import resolve_range
 from survey.console import err_console
 from survey.db import connect, transaction, utcnow
@@ -200,7 +200,9 @@ def run_crawl(
             outcome, error = "interrupted", "interrupted"
             raise
         except BaseException as exc:
-            error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            # Stored in ``runs`` and printed: whatever a stage's error says, no token goes there.
+            error = redact(str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                           settings.github_token)
             raise
         finally:
             counters = stats.as_dict()

@@ -87,6 +87,21 @@ def test_a_failing_stage_is_recorded_as_failed(server, db_path):
     assert conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0] > 0
 
 
+def test_a_token_in_a_stage_error_is_never_recorded(server, db_path):
+    token = "ghp_" + "x1" * 18
+
+    def leaky(ctx: StageContext) -> dict:
+        raise RuntimeError(f"request failed with Authorization: Bearer {token} (sent {token})")
+
+    settings = settings_for(server, db_path).replace(github_token=token)
+    with pytest.raises(RuntimeError):
+        run_crawl(settings, since="2024-01", until="2024-01", progress=False, now=NOW,
+                  stages=[("leaky", leaky)])
+    (run,) = runs(db_path)
+    assert run["outcome"] == "failed" and token not in run["summary"]
+    assert json.loads(run["summary"])["error"].startswith("request failed with")
+
+
 def test_interrupt_is_recorded(server, db_path):
     def interrupt(ctx: StageContext) -> dict:
         raise KeyboardInterrupt
