@@ -562,7 +562,7 @@ def _keras_json(path: str, where: str, reader: _Reader, tally: _Tally) -> None:
         return
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # ValueError: also a number over 4300 digits
         return
     backend = data.get("backend") if isinstance(data, dict) else None
     if isinstance(backend, str) and backend in _KERAS_BACKEND_LABEL:

@@ -46,7 +46,11 @@ def note(file: str | None, seen: str, line: int | None = None) -> Evidence:
 
 def printable(text: str | None) -> str | None:
     """``text`` without lone surrogates (file names that are not UTF-8 arrive as surrogate
-    escapes): they cannot be encoded for a terminal, JSON consumers or SQLite."""
+    escapes; a notebook's JSON can hold any ``\\udXXX`` escape): they cannot be encoded for a
+    terminal, JSON consumers or SQLite."""
     if text is None or text.isascii():
         return text
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate outside surrogateescape's range
+        return text.encode("utf-8", "replace").decode("utf-8")

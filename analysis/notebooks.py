@@ -56,14 +56,16 @@ def parse_notebook(text: str) -> Notebook:
     """The code cells of a notebook; raises :class:`NotebookError` for anything else."""
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # ValueError: also a number over 4300 digits
         raise NotebookError(f"invalid notebook JSON: {str(exc)[:120]}") from None
     if not isinstance(data, dict):
         raise NotebookError("invalid notebook: not a JSON object")
     raw_cells = data.get("cells")
     if raw_cells is None:  # nbformat 3
-        raw_cells = [c for ws in data.get("worksheets") or [] if isinstance(ws, dict)
-                     for c in ws.get("cells") or []]
+        sheets = data.get("worksheets")
+        raw_cells = [c for ws in (sheets if isinstance(sheets, list) else [])
+                     if isinstance(ws, dict) and isinstance(ws.get("cells"), list)
+                     for c in ws["cells"]]
     if not isinstance(raw_cells, list):
         raise NotebookError("invalid notebook: cells is not a list")
     nb = Notebook()

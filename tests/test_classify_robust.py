@@ -188,3 +188,33 @@ def test_cli_unreadable_path_even_as_root(tmp_path: Path, monkeypatch: pytest.Mo
     assert result.exit_code == 2
     assert result.stderr.strip() == f"error: {locked}: cannot read directory: Permission denied"
     assert json.loads(result.stdout)["framework"] == "jax"
+
+
+def test_lone_surrogates_from_notebook_json_are_printable(tmp_path: Path) -> None:
+    # JSON may escape any surrogate (\ud800), not only those of undecodable file names.
+    (tmp_path / "nb.ipynb").write_text(
+        '{"nbformat": 4, "cells": [{"cell_type": "code", "source": '
+        '"!pip install torch \\ud800\\nimport torch.nn as nn\\n"}]}')
+    result = classify_path(tmp_path)
+    assert result.framework == "pytorch"
+    encoded = json.dumps(result.to_json(str(tmp_path)), ensure_ascii=False).encode("utf-8")
+    assert b"pip install torch" in encoded
+    cli = runner.invoke(app, ["classify", "--json", str(tmp_path)])
+    assert cli.exit_code == 0 and json.loads(cli.stdout)["framework"] == "pytorch"
+    table = runner.invoke(app, ["classify", str(tmp_path)])
+    assert table.exit_code == 0 and "pytorch" in table.stdout
+
+
+@pytest.mark.parametrize("notebook", ['{"nbformat": 3, "worksheets": 5}',
+                                      '{"nbformat": 3, "worksheets": [{"cells": 7}]}',
+                                      '{"nbformat": 4, "cells": [], "n": ' + "1" * 5000 + "}"])
+def test_malformed_notebooks_are_notes_not_crashes(tmp_path: Path, notebook: str) -> None:
+    (tmp_path / "odd.ipynb").write_text(notebook)
+    (tmp_path / "train.py").write_text("import torch.nn as nn\n")
+    assert classify_path(tmp_path).framework == "pytorch"
+
+
+def test_keras_json_with_a_huge_number_is_ignored(tmp_path: Path) -> None:
+    (tmp_path / "keras.json").write_text('{"backend": "jax", "n": ' + "1" * 5000 + "}")
+    (tmp_path / "model.py").write_text("from keras import layers\n")
+    assert classify_path(tmp_path).framework == "tensorflow"

@@ -184,3 +184,14 @@ def test_store_errors_propagate_and_merged_repos_are_not_recreated(
     summary = classify_stored(conn, progress=False)
     assert summary.classified == 1
     assert row(conn, "github.com/a/old") is None and row(conn, "github.com/a/x") is not None
+
+
+def test_lone_surrogate_in_a_stored_notebook_does_not_stop_the_run(
+        conn: sqlite3.Connection) -> None:
+    add_repo(conn, "github.com/a/nb", files={"nb.ipynb": json.dumps(
+        {"nbformat": 4, "cells": [{"cell_type": "code",
+                                   "source": "!pip install torch \ud800\nimport torch\n"}]}
+    ).encode()})
+    summary = classify_stored(conn, progress=False)
+    assert summary.classified == 1 and summary.errors == 0
+    assert row(conn, "github.com/a/nb")["framework"] == "pytorch"
