@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 import time
 from collections import Counter
@@ -94,15 +95,23 @@ def iso(value: Any) -> str | None:
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _finite(raw: str) -> float | None:
+    """A header's number, or None when it is not one (``nan`` and ``inf`` parse but are not)."""
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 def _header_float(resp: requests.Response, *names: str) -> float | None:
     for name in names:
         raw = resp.headers.get(name)
         if raw is None:
             continue
-        try:
-            return float(raw)
-        except ValueError:
-            continue
+        value = _finite(raw)
+        if value is not None:
+            return value
     return None
 
 
@@ -111,10 +120,9 @@ def _retry_after(resp: requests.Response) -> float | None:
     raw = resp.headers.get("retry-after")
     if raw is None:
         return None
-    try:
-        return float(raw)
-    except ValueError:
-        pass
+    seconds = _finite(raw)
+    if seconds is not None:
+        return seconds
     try:
         when = parsedate_to_datetime(raw)
     except (TypeError, ValueError):

@@ -456,3 +456,18 @@ def test_retry_after_as_http_date(gh: GitHubServer, conn) -> None:
     started = time.monotonic()
     assert run(conn, fast(gh)).outcomes == {"ok": 1}
     assert time.monotonic() - started >= 0.9
+
+
+@pytest.mark.parametrize("headers", [
+    {"retry-after": "nan"},
+    {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "nan"},
+], ids=["retry-after", "reset"])
+def test_rate_limit_headers_that_are_not_numbers_do_not_crash(gh: GitHubServer, conn,
+                                                              headers: dict[str, str]) -> None:
+    """``float("nan")`` parses: such a header is ignored, and the one-minute backoff applies."""
+    gh.model.add_repo("Acme/Net", FILES)
+    add_link(conn, "2001.00001", "github.com/acme/net")
+    gh.add_fault(r"^/api/repos/acme/net$", 403, kind="api", headers=headers,
+                 body={"message": "You have exceeded a secondary rate limit."})
+    assert run(conn, fast(gh)).outcomes == {"ok": 1}
+    assert [s.status for s in gh.seen][:2] == [403, 200]
