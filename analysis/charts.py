@@ -221,7 +221,9 @@ def trend_chart(fit: TrendFit, observed: pd.DataFrame) -> go.Figure:
                         hovertemplate=NAMES[label] + " (observed quarter): %{y:.1%}"
                                       "<extra></extra>")
     c = fit.crossover
-    if c.low is not None and c.high is not None:
+    # The replicates' band only beside a crossover the fitted model has: drawn alone it would
+    # suggest a crossing the point estimate does not show.
+    if c.status == "crossed" and c.low is not None and c.high is not None:
         fig.add_vrect(x0=f"{c.low:%Y-%m-%d}", x1=f"{c.high:%Y-%m-%d}",
                       fillcolor="rgba(0,0,0,0.08)", line_width=0)
     if c.date is not None:

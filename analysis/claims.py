@@ -238,27 +238,41 @@ def claim_c4(fit: TrendFit | None, last: pd.Series, s: Settings) -> Claim:
     base = dict(key="C4", statement="Research moved from TensorFlow to PyTorch.",
                 metric="date PyTorch's modelled share first exceeds TensorFlow's",
                 threshold="a crossover inside the data's span in at least 95% of bootstrap"
-                          " replicates, and PyTorch ahead over the last window")
+                          " replicates, and PyTorch ahead over the last window (95% intervals"
+                          " apart); not supported when TensorFlow is ahead that way")
     if fit is None or fit.n_papers < s.claim_min_papers:
         return Claim(**base, value="n/a", interval="n/a", verdict=NOT_ENOUGH,
                      reason="too few months or papers to fit the trend model")
     c = fit.crossover
     n = float(last.sum())
-    pt, pt_lo, _ = share_interval(last["pytorch"], n)
-    tf, _, tf_hi = share_interval(last["tensorflow"], n)
+    _, pt_lo, pt_hi = share_interval(last["pytorch"], n)
+    _, tf_lo, tf_hi = share_interval(last["tensorflow"], n)
+    # Ahead or behind only when the two 95% intervals do not overlap (the page's rule: a point
+    # estimate alone never decides a verdict).
     ahead_now = n >= s.claim_min_papers and pt_lo > tf_hi
-    behind_now = n >= s.claim_min_papers and pt < tf
-    value = f"{c.date:%Y-%m}" if c.date is not None else "n/a"
-    interval = f"{c.low:%Y-%m} to {c.high:%Y-%m}" if c.low is not None else "n/a"
-    if c.status == "crossed" and c.share_crossing >= 0.95 and ahead_now:
+    behind_now = n >= s.claim_min_papers and tf_lo > pt_hi
+    crossed = c.status == "crossed"
+    value = f"{c.date:%Y-%m}" if crossed else "n/a"
+    # The replicates' interval is only shown beside a crossover the fitted model itself has.
+    interval = f"{c.low:%Y-%m} to {c.high:%Y-%m}" if crossed and c.low is not None else "n/a"
+    if crossed and c.share_crossing >= 0.95 and ahead_now:
         verdict, reason = SUPPORTED, (
             f"the crossover lies inside the data in {100 * c.share_crossing:.0f}% of"
             " replicates and PyTorch leads over the last window")
-    elif c.status == "never" or behind_now:
-        verdict, reason = NOT_SUPPORTED, "TensorFlow's share is still above PyTorch's"
+    elif behind_now:
+        verdict, reason = NOT_SUPPORTED, (
+            "TensorFlow's share over the last window is above PyTorch's (95% intervals apart)")
     elif c.status == "before-span":
         verdict, reason = NOT_ENOUGH, (
             "PyTorch already leads when the data start: harvest earlier years to see a move")
+    elif c.status == "never":
+        verdict, reason = NOT_ENOUGH, (
+            "PyTorch's modelled share never passes TensorFlow's, but the last window does not"
+            " show TensorFlow significantly ahead")
+    elif fit.replicates == 0:
+        verdict, reason = NOT_ENOUGH, (
+            "no bootstrap replicates (report_bootstrap = 0): the crossover's uncertainty is"
+            " not measured")
     else:
         verdict, reason = NOT_ENOUGH, (
             f"the crossover is uncertain ({100 * c.share_crossing:.0f}% of replicates cross)"

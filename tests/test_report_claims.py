@@ -142,3 +142,42 @@ def test_bad_thresholds_are_config_errors(conn, bad) -> None:
     name = next(iter(bad))
     with pytest.raises(ConfigError, match=name):
         _claims(conn, Settings(**bad))
+
+
+def test_tensorflow_ahead_but_not_significantly_is_not_enough_data(conn) -> None:
+    # TensorFlow 45%, PyTorch 40% every month: the model never crosses, but over the last
+    # window (240 papers) the two 95% intervals overlap, so the claim is not contradicted.
+    _flat(conn, lambda i: "tensorflow" if i % 20 < 9 else ("pytorch" if i % 20 < 17 else "none"),
+          date(2023, 11, 1), 36, 20)
+    claims, fit = _claims(conn)
+    assert fit is not None and fit.crossover.status == "never"
+    assert claims["C4"].verdict == NOT_ENOUGH
+    assert claims["C4"].value == "n/a"
+
+
+def test_no_bootstrap_replicates_says_so(synthetic_conn) -> None:
+    claims, fit = _claims(synthetic_conn, Settings(report_bootstrap=0), replicates=0)
+    assert fit is not None and fit.replicates == 0
+    c4 = claims["C4"]
+    assert c4.verdict == NOT_ENOUGH and "nan" not in c4.reason
+    assert "report_bootstrap" in c4.reason
+
+
+def test_crossover_interval_only_beside_a_modelled_crossover(synthetic_conn) -> None:
+    from analysis.charts import trend_chart
+    from analysis.claims import claim_c4
+    from analysis.trends import Crossover, TrendFit
+
+    fit = fit_trend(dataset.load_links(synthetic_conn), replicates=20)
+    # Some replicates cross, the fitted curves do not: no date, no interval, no band.
+    never = TrendFit(curves=fit.curves, replicates=20, months=fit.months, n_papers=fit.n_papers,
+                     crossover=Crossover(status="never", low=pd.Timestamp("2020-01-01"),
+                                         high=pd.Timestamp("2021-01-01"), share_crossing=0.3))
+    last = pd.Series({"pytorch": 50.0, "tensorflow": 50.0, "jax": 0.0, "other": 0.0,
+                      "none": 0.0})
+    claim = claim_c4(never, last, Settings())
+    assert claim.value == "n/a" and claim.interval == "n/a"
+    fig = trend_chart(never, dataset.shares_by_period(dataset.load_links(synthetic_conn)))
+    assert len(fig.layout.shapes) == 0
+    assert len(trend_chart(fit, pd.DataFrame(columns=["period", "label", "share"]))
+               .layout.shapes) == 2  # the crossed fit: band and line
