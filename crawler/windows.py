@@ -65,7 +65,9 @@ def resolve_range(
     else:
         stop = _utc(until)
     if start < ARXIV_START:
-        raise InputError(f"--since {start:%Y-%m-%d}: arXiv starts in August 1991")
+        if not (isinstance(since, str) and parse_date(since, end=True) > ARXIV_START):
+            raise InputError(f"--since {start:%Y-%m-%d}: arXiv starts in August 1991")
+        start = ARXIV_START  # ``--since 1991``: the part of that period arXiv has
     if start >= now:
         raise InputError(f"--since {start:%Y-%m-%d} is in the future")
     if stop <= start:

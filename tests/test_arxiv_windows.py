@@ -55,6 +55,10 @@ def test_resolve_range_rules():
         resolve_range("2030", None, now=NOW)
     with pytest.raises(InputError, match="arXiv starts in August 1991"):
         resolve_range("1985", None, now=NOW)
+    with pytest.raises(InputError, match="arXiv starts in August 1991"):
+        resolve_range("1991-07", None, now=NOW)
+    # a period arXiv covers in part starts where arXiv does
+    assert resolve_range("1991", "1991", now=NOW) == (d(1991, 8, 1), d(1992, 1, 1))
     with pytest.raises(InputError, match="--until 'soon'"):
         resolve_range("2018", "soon", now=NOW)
 
