@@ -149,13 +149,20 @@ def requirement_item(spec: str, line: int | None, section: str = MAIN,
 
 # --- requirements.txt ------------------------------------------------------------------------
 
+MAX_INCLUDES = 50   # `-r` includes followed per manifest, however they nest
+
+
 def parse_requirements(
     text: str, path: str = "requirements.txt", read: Reader | None = None,
     section: str | None = None, _seen: frozenset[str] = frozenset(),
+    _budget: list[int] | None = None,
 ) -> list[Item]:
-    """pip's requirements format, following ``-r`` includes inside the repository."""
+    """pip's requirements format, following ``-r`` includes inside the repository (at most
+    ``MAX_INCLUDES`` of them: files that include each other twice over grow exponentially)."""
     if section is None:
         section = DEV if _DEV_WORDS.search(PurePosixPath(path).stem) else MAIN
+    if _budget is None:
+        _budget = [MAX_INCLUDES]
     items: list[Item] = []
     seen_paths = _seen | {path}
     for number, line in _logical_lines(text):
@@ -163,7 +170,8 @@ def parse_requirements(
         if not line:
             continue
         if line.startswith("-"):
-            items.extend(_requirements_option(line, number, path, read, section, seen_paths))
+            items.extend(_requirements_option(line, number, path, read, section, seen_paths,
+                                              _budget))
             continue
         # Per-requirement options (--hash=..., --config-settings=...) are not the requirement.
         item = requirement_item(re.sub(r"\s+--[\w-]+(=\S+)?", "", line), number, section, line)
@@ -189,7 +197,7 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
 
 
 def _requirements_option(line: str, number: int, path: str, read: Reader | None, section: str,
-                         seen: frozenset[str]) -> list[Item]:
+                         seen: frozenset[str], budget: list[int]) -> list[Item]:
     opt, _, value = line.replace("=", " ", 1).partition(" ") if line.startswith("--") else (
         line[:2], "", line[2:])
     value = value.strip()
@@ -197,14 +205,15 @@ def _requirements_option(line: str, number: int, path: str, read: Reader | None,
         if read is None or not value or "://" in value:
             return []
         target = _join(path, value)
-        if target is None or target in seen or len(seen) > 20:
+        if target is None or target in seen or len(seen) > 20 or budget[0] <= 0:
             return []
+        budget[0] -= 1
         text = read(target)
         if text is None:
             return []
         sub = DEV if _DEV_WORDS.search(PurePosixPath(target).stem) else section
         return [replace(i, file=i.file or target)
-                for i in parse_requirements(text, target, read, sub, seen)]
+                for i in parse_requirements(text, target, read, sub, seen, budget)]
     if opt in ("-e", "--editable"):
         item = requirement_item(value, number, section, line)
         return [item] if item else []
@@ -404,6 +413,7 @@ def parse_environment(text: str, path: str = "environment.yml",
     if not isinstance(data, dict):
         return []
     items: list[Item] = []
+    budget = [MAX_INCLUDES]  # shared by every `-r` line of the pip section
     for channel in data.get("channels") or []:
         framework = conda_channel_framework(str(channel))
         if framework:
@@ -423,7 +433,7 @@ def parse_environment(text: str, path: str = "environment.yml",
                 if not isinstance(spec, str):
                     continue
                 if spec.startswith("-"):
-                    items += parse_requirements(spec, path, read, MAIN)
+                    items += parse_requirements(spec, path, read, MAIN, _budget=budget)
                 else:
                     item = requirement_item(spec, _line_of(text, spec), MAIN)
                     if item:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from analysis.manifests import (
     DEV,
     MAIN,
+    MAX_INCLUDES,
     OPTIONAL,
     manifest_kind,
     parse_dockerfile,
@@ -70,6 +71,29 @@ def test_requirements_includes_markers_extras_urls() -> None:
     assert "taming-transformers" in by_name and "flaxformer" in by_name
     assert "keras" not in by_name                                      # constraints are not deps
     assert [i.framework for i in items if i.framework] == ["pytorch", "pytorch"]
+
+
+def test_includes_that_double_at_each_level_are_bounded() -> None:
+    # r0 includes r1 twice, r1 includes r2 twice...: 2**25 reads if followed blindly.
+    files = {f"requirements{i}.txt": f"-r requirements{i + 1}.txt\n" * 2 for i in range(25)}
+    files["requirements25.txt"] = "torch\n"
+    reads: list[str] = []
+
+    def read(path: str) -> str | None:
+        reads.append(path)
+        return files.get(path)
+
+    items = parse_requirements(files["requirements0.txt"], "requirements0.txt", read)
+    assert len(reads) <= MAX_INCLUDES
+    env = "dependencies:\n  - pip:\n" + "    - -r requirements0.txt\n" * 30
+    reads.clear()
+    parse_manifest("environment.yml", env, read)
+    assert len(reads) <= MAX_INCLUDES
+    # An ordinary chain is still followed to its end.
+    chain = {f"requirements{i}.txt": f"-r requirements{i + 1}.txt\n" for i in range(10)}
+    chain["requirements10.txt"] = "torch\n"
+    items = parse_requirements(chain["requirements0.txt"], "requirements0.txt", chain.get)
+    assert [i.name for i in items] == ["torch"]
 
 
 def test_dev_requirements_file_is_dev() -> None:
