@@ -302,8 +302,9 @@ class PoliteClient:
         """Download each distinct blob once with at most ``workers`` in flight.
 
         ``fetch_one`` returns the bytes, None for a file that is not there or too big, or raises
-        ServiceError for a transient failure. Content that does not hash to the blob sha the tree
-        named is dropped. The repository byte cap applies to what actually arrived.
+        ServiceError for a transient failure (RateLimitError is passed on: it ends the run).
+        Content that does not hash to the blob sha the tree named is dropped. The repository
+        byte cap applies to what actually arrived.
         """
         unique: dict[str, Selected] = {}
         for sel in files:
@@ -314,6 +315,8 @@ class PoliteClient:
         def one(sel: Selected) -> None:
             try:
                 data = fetch_one(sel)
+            except RateLimitError:
+                raise  # a wait beyond bounds stops the run, not only this file
             except ServiceError as exc:
                 log.info("download failed: %s", exc)
                 with self._lock:

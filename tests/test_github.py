@@ -471,3 +471,17 @@ def test_rate_limit_headers_that_are_not_numbers_do_not_crash(gh: GitHubServer, 
                  body={"message": "You have exceeded a secondary rate limit."})
     assert run(conn, fast(gh)).outcomes == {"ok": 1}
     assert [s.status for s in gh.seen][:2] == [403, 200]
+
+
+def test_raw_limit_beyond_bound_stops_the_run(gh: GitHubServer, conn) -> None:
+    """A raw host asking for a wait longer than ``max_backoff`` ends the run like the API does,
+    instead of marking every repository an error after one refused request per file."""
+    for i, name in enumerate(["Acme/Net", "Acme/Two"]):
+        gh.model.add_repo(name, FILES)
+        add_link(conn, f"2001.0000{i}", f"github.com/{name.lower()}")
+    gh.add_fault(r"^/raw/", 403, headers={"retry-after": "600"}, times=100, kind="raw")
+    with pytest.raises(RateLimitError):
+        run(conn, fast(gh, max_backoff=5))
+    statuses = {r[0] for r in conn.execute("SELECT status FROM repos")}
+    assert statuses == {"pending"}
+    assert not any("acme/two" in s.path.lower() for s in gh.seen)  # the run stopped there
