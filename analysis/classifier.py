@@ -66,7 +66,7 @@ from analysis.sources import LocalSource, RepoSource, Unreadable
 
 # Bump when any rule, weight or table entry changes: stored classifications with another version
 # are recomputed (offline) by the next `survey crawl`.
-CLASSIFIER_VERSION = "1.5.0"
+CLASSIFIER_VERSION = "1.5.1"
 
 MAX_CODE_BYTES = 1_000_000         # .py, .lua, .jl, .m and manifests
 MAX_NOTEBOOK_BYTES = 10_000_000    # notebooks carry their outputs (images)

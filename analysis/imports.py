@@ -203,10 +203,12 @@ def _dynamic_calls(text: str) -> set[tuple[int, str]]:
     calls = set()
     try:
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and node.args:
+            if isinstance(node, ast.Call):
                 func = node.func
                 name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                arg = node.args[0]
+                # import_module("x") or import_module(name="x"), as _DYNAMIC finds them.
+                arg = node.args[0] if node.args else next(
+                    (k.value for k in node.keywords if k.arg == "name"), None)
                 if name in ("import_module", "__import__") and isinstance(arg, ast.Constant) \
                         and isinstance(arg.value, str):
                     calls.add((node.lineno, arg.value))

@@ -3,7 +3,8 @@
 A notebook is JSON; its code is in the cells' ``source`` (nbformat 4) or ``input`` (nbformat 3),
 as a string or a list of lines. IPython syntax (``%magic``, ``!shell``) is blanked out so ``ast``
 can read the rest, but install lines (``!pip install torch``, ``%pip install``, ``!conda
-install``) and ``%tensorflow_version`` are kept as evidence of their own. Outputs are ignored.
+install``) and ``%tensorflow_version`` are kept as evidence of their own, and ``KERAS_BACKEND``
+settings (``%env KERAS_BACKEND=jax``) are kept as comments. Outputs are ignored.
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ def _blank_magics(source: str, index: int, nb: Notebook) -> str:
             match = _TF_VERSION.match(stripped)
             if match:
                 nb.tf_versions.append((index, match.group(1)))
-            out.append("")
+            # `%env KERAS_BACKEND=jax` stays visible (as a comment) to the backend search.
+            out.append("# " + stripped if "KERAS_BACKEND" in stripped else "")
         elif stripped.endswith("?") and not stripped.startswith("#"):
             out.append("")  # IPython help: `torch.nn?`
         else:

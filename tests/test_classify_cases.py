@@ -224,3 +224,10 @@ def test_model_classes_of_multi_backend_libraries(tmp_path: Path, source: str,
                                                   label: str) -> None:
     (tmp_path / "finetune.py").write_text(source)
     assert classify_path(tmp_path).framework == label
+
+
+def test_notebook_env_magic_selects_the_keras_backend(tmp_path: Path) -> None:
+    cell = "%env KERAS_BACKEND=jax\nimport keras\nfrom keras import layers\n"
+    (tmp_path / "nb.ipynb").write_text(
+        '{"nbformat": 4, "cells": [{"cell_type": "code", "source": ' + json.dumps(cell) + "}]}")
+    assert classify_path(tmp_path).framework == "jax"

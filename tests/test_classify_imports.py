@@ -123,3 +123,17 @@ def test_invalid_notebooks_raise_notebook_error() -> None:
         except NotebookError:
             continue
         raise AssertionError(f"accepted {bad!r}")
+
+
+def test_import_module_by_keyword_counts_like_by_position() -> None:
+    found = extract_imports('import importlib\nm = importlib.import_module(name="torch")\n'
+                            '"""import_module(name="jax") in a docstring"""\n').imports
+    assert [(i.module, i.line) for i in found if i.module != "importlib"] == [("torch", 2)]
+
+
+def test_keras_backend_set_by_a_notebook_magic_is_kept() -> None:
+    nb = parse_notebook('{"nbformat": 4, "cells": [{"cell_type": "code", "source": '
+                        '"%env KERAS_BACKEND=jax\\n!ls\\nimport keras\\n"}]}')
+    code = nb.cells[0].code
+    assert keras_backends(code) == [(1, "jax")]
+    assert [i.module for i in extract_imports(code).imports] == ["keras"]
