@@ -199,7 +199,8 @@ def trend_chart(fit: TrendFit, observed: pd.DataFrame) -> go.Figure:
     curves = fit.curves
     for label in LABELS:
         d = curves[curves["label"] == label]
-        x = _days(d["month"])
+        # The model's shares are for each month's middle (its predictor), like the dots below.
+        x = _days(pd.to_datetime(d["month"]) + pd.Timedelta(days=14))
         color = COLORS[label]
         fig.add_scatter(x=x, y=d["high"].round(5).tolist(), mode="lines", line={"width": 0},
                         legendgroup=label, showlegend=False, hoverinfo="skip")

@@ -117,8 +117,20 @@ class _Model:
         return out
 
 
+def _date_of(x: float) -> pd.Timestamp:
+    """A fractional year (as :func:`_years` gives them) back to a date."""
+    year = int(np.floor(x))
+    start, stop = pd.Timestamp(year=year, month=1, day=1), pd.Timestamp(year=year + 1, month=1,
+                                                                       day=1)
+    return start + (stop - start) * float(x - year)
+
+
 def _crossing(grid_dates: pd.DatetimeIndex, pt: np.ndarray, tf: np.ndarray):
-    """(status, date): first month where PyTorch's share exceeds TensorFlow's (interpolated)."""
+    """(status, date): first month where PyTorch's share exceeds TensorFlow's (interpolated).
+
+    The shares are the model's at each month's middle (its predictor, :func:`_years`), so the
+    interpolation runs between those middles, not between the months' first days.
+    """
     diff = pt - tf
     if diff[0] > 0:
         return "before-span", None
@@ -128,8 +140,8 @@ def _crossing(grid_dates: pd.DatetimeIndex, pt: np.ndarray, tf: np.ndarray):
     i = int(above[0])
     # Linear interpolation between month i-1 (<= 0) and month i (> 0).
     frac = -diff[i - 1] / (diff[i] - diff[i - 1]) if diff[i] != diff[i - 1] else 1.0
-    start, stop = grid_dates[i - 1], grid_dates[i]
-    return "crossed", start + (stop - start) * float(frac)
+    x = _years(pd.DatetimeIndex(grid_dates[i - 1:i + 1]))
+    return "crossed", _date_of(x[0] + (x[1] - x[0]) * float(frac))
 
 
 def fit_trend(

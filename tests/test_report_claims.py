@@ -181,3 +181,14 @@ def test_crossover_interval_only_beside_a_modelled_crossover(synthetic_conn) -> 
     assert len(fig.layout.shapes) == 0
     assert len(trend_chart(fit, pd.DataFrame(columns=["period", "label", "share"]))
                .layout.shapes) == 2  # the crossed fit: band and line
+
+
+def test_crossover_date_is_interpolated_between_month_middles() -> None:
+    from analysis.trends import _crossing
+
+    months = pd.DatetimeIndex(["2020-01-01", "2020-02-01"])
+    # Shares are the model's at mid-January and mid-February: level half way, i.e. Feb 1st.
+    status, when = _crossing(months, pd.Series([0.4, 0.6]).to_numpy(),
+                             pd.Series([0.6, 0.4]).to_numpy())
+    assert status == "crossed"
+    assert abs(when - pd.Timestamp("2020-02-01")) < pd.Timedelta(days=1)
