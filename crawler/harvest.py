@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -95,7 +95,7 @@ def harvest(
         overall = bar.add_task("arXiv windows", total=len(windows)) if bar else None
         for window in windows:
             run.process(window)
-            if bar is not None and overall is not None:
+            if bar is not None:
                 bar.advance(overall)
         # Short windows of this category set outside the range: every crawl retries them.
         for window in run.stored_short():
@@ -125,8 +125,7 @@ def last_complete_end(conn: sqlite3.Connection, categories: Sequence[str]) -> da
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Any]:
     if not enabled:
-        with nullcontext():
-            yield None
+        yield None
         return
     with make_progress() as bar:
         yield bar
