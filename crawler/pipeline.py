@@ -193,7 +193,7 @@ def run_crawl(
                 for name, stage in (STAGES if stages is None else stages):
                     try:
                         ctx.results[name] = stage(ctx)
-                    except sqlite3.OperationalError as exc:  # locked, disk full, read-only
+                    except sqlite3.DatabaseError as exc:  # locked, disk full, corrupt
                         raise StoreError(f"database error in stage {name}: {exc}") from exc
             outcome = "ok"
         except KeyboardInterrupt:

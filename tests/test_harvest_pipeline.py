@@ -102,6 +102,16 @@ def test_a_token_in_a_stage_error_is_never_recorded(server, db_path):
     assert json.loads(run["summary"])["error"].startswith("request failed with")
 
 
+def test_a_corrupt_database_in_a_stage_is_a_one_line_store_error(server, db_path):
+    def corrupt(ctx: StageContext) -> dict:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    with pytest.raises(StoreError, match="^database error in stage corrupt: database disk image"):
+        run_crawl(settings_for(server, db_path), since="2024-01", until="2024-01",
+                  progress=False, now=NOW, stages=[("corrupt", corrupt)])
+    assert runs(db_path)[0]["outcome"] == "failed"
+
+
 def test_interrupt_is_recorded(server, db_path):
     def interrupt(ctx: StageContext) -> dict:
         raise KeyboardInterrupt
