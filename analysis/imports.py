@@ -109,7 +109,8 @@ def _import_prefix(text: str) -> str | None:
     return text[:match.start() + 1]
 
 
-def _parse(text: str) -> ast.Module:
+def parse_quietly(text: str) -> ast.Module:
+    """``ast.parse`` without SyntaxWarnings on stderr (they are the repository's, not ours)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # invalid escape sequences and the like
         return ast.parse(text)
@@ -120,12 +121,12 @@ def _with_ast(text: str) -> tuple[ParsedImports | None, str | None]:
     prefix = _import_prefix(text)
     if prefix is not None:
         try:
-            tree = _parse(prefix)
+            tree = parse_quietly(prefix)
         except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
             tree = None  # cut inside a string or bracket: parse the whole file
     try:
         if tree is None:
-            tree = _parse(text)
+            tree = parse_quietly(text)
     except SyntaxError as exc:
         return None, f"{type(exc).__name__} line {exc.lineno}: {exc.msg}"[:200]
     except RecursionError:
@@ -197,7 +198,7 @@ def _is_type_checking(test: ast.expr) -> bool:
 def _dynamic_calls(text: str) -> set[tuple[int, str]]:
     """(line, module) of real ``import_module("x")``/``__import__("x")`` calls."""
     try:
-        tree = _parse(text)
+        tree = parse_quietly(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return set()
     calls = set()

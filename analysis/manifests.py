@@ -26,6 +26,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from analysis.frameworks import conda_channel_framework, docker_image_framework, index_url_framework
+from analysis.imports import parse_quietly
 
 # What counts as a declared dependency of the code itself versus tooling around it.
 MAIN = "main"
@@ -246,7 +247,7 @@ def parse_setup_py(text: str) -> list[Item]:
     """``install_requires``/``extras_require``/``requires`` of any call, read with ``ast``:
     literals, and names assigned a literal at module level. Never executed."""
     try:
-        tree = ast.parse(text)
+        tree = parse_quietly(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return _scan_strings(text)
     assigned: dict[str, ast.expr] = {}

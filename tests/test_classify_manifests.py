@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+import warnings
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -205,3 +206,11 @@ def test_dockerfile_arg_defaults_resolve_the_base_image() -> None:
     text = ('ARG BASE_IMAGE="nvcr.io/nvidia/pytorch:23.05-py3"\nARG CUDA\n'
             "FROM ${BASE_IMAGE}\nFROM nvidia/cuda:${CUDA}-cudnn8-runtime\n")
     assert [i.framework for i in parse_dockerfile(text)] == ["pytorch"]
+
+
+def test_setup_py_syntax_warnings_stay_quiet() -> None:
+    # Valid Python that makes ast warn (on stderr, outside pytest): read as usual, nothing shown.
+    text = 'x = 1if True else 2\ny = "\\d"\nREQS = ["torch"]\nsetup(install_requires=REQS)\n'
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert [i.name for i in parse_setup_py(text)] == ["torch"]
