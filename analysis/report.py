@@ -29,6 +29,7 @@ from markupsafe import Markup
 
 from analysis import charts, dataset
 from analysis.claims import Claim, Windows, check_thresholds, evaluate_claims, pct
+from analysis.intervals import share_interval
 from analysis.published import Comparison, compare
 from analysis.trends import MIN_MONTHS, TrendFit, fit_trend
 from survey.console import make_progress
@@ -97,9 +98,13 @@ def classifier_accuracy(info: dict[str, Any]) -> str:
     """The classifier's measured accuracy in words ("not measured" without a measurement)."""
     try:
         acc = float(info["accuracy"])
-        text = f"{100 * acc:.1f}% on {int(info.get('n', 0)):,} labelled repositories"
+        n = int(info.get("n", 0))
     except (KeyError, TypeError, ValueError):
         return "not measured"
+    # A few dozen repositories leave a wide interval: "100%" alone would overstate it.
+    _, lo, hi = share_interval(acc * n, n) if n > 0 else (acc, float("nan"), float("nan"))
+    ci = "" if pd.isna(lo) else f" (95% interval {100 * lo:.1f}% to {100 * hi:.1f}%)"
+    text = f"{100 * acc:.1f}%{ci} on {n:,} labelled repositories"
     extra = [f"version {info['classifier_version']}" if info.get("classifier_version") else "",
              f"measured on {info['measured_on']}" if info.get("measured_on") else "",
              str(info.get("date", ""))]
@@ -154,8 +159,10 @@ def build_report_data(
                   " other primary category).", charts.categories_chart(by_cat), by_cat),
             Chart("chart-dying", "dying-frameworks", "The frameworks called dead or dying",
                   "Share of papers with classified official code whose repository uses the"
-                  " framework (named among the classifier's frameworks; Keras means standalone"
-                  " `import keras`, not tf.keras), per year, with 95% Wilson intervals.",
+                  " framework, per year, with 95% Wilson intervals. Uses: the classifier names"
+                  " the framework among its evidence, even as a small part of it (one import or"
+                  " requirement line can be enough). Keras means the keras package (imported or"
+                  " required, Keras 3 included), not tf.keras.",
                   charts.dying_chart(dying), dying),
             Chart("chart-official", "official-vs-all", "Official vs every linked repository",
                   "Solid: the paper's own repositories. Dotted: every repository a paper links,"

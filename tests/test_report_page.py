@@ -212,3 +212,17 @@ def test_help_is_documented() -> None:
     for cmd in ("report", "export"):
         result = CliRunner().invoke(app, [cmd, "--help"])
         assert result.exit_code == 0 and "--db" in result.output and "--out" in result.output
+
+
+def test_methodology_says_how_links_are_judged(html: str) -> None:
+    assert "owned by the authors" not in html  # nothing checks who owns a repository
+    assert "Who owns the repository is not checked" in html
+    assert "a bare link with neither counts as official" in html
+
+
+def test_classifier_accuracy_carries_its_interval() -> None:
+    from analysis.report import classifier_accuracy
+
+    text = classifier_accuracy({"accuracy": 1.0, "n": 38, "classifier_version": "1.5.0"})
+    assert text.startswith("100.0% (95% interval 90.8% to 100.0%) on 38 labelled repositories")
+    assert classifier_accuracy({}) == "not measured"
