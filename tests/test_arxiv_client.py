@@ -167,10 +167,11 @@ def test_dropped_connection_is_retried(server):
 def test_answer_slower_than_timeout_is_retried(server):
     server.add_fault("slow", delay=1.5, start=50)
     client, stats = client_for(server.url, arxiv_timeout=0.3)
-    began = time.monotonic()
     result = client.fetch_window(QUERY)
     assert set(result.results) == expected_ids(server)
-    assert time.monotonic() - began < 1.4, "the client must not wait for the slow answer"
+    # the client must not wait for the slow answer: its retry reached the server while the
+    # slow handler was still asleep (seen server-side, not measured on a clock)
+    assert server.max_concurrent == 2
     assert stats.retries["arxiv ReadTimeoutError"] == 1
 
 
