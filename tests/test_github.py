@@ -484,3 +484,16 @@ def test_raw_limit_beyond_bound_stops_the_run(gh: GitHubServer, conn) -> None:
     statuses = {r[0] for r in conn.execute("SELECT status FROM repos")}
     assert statuses == {"pending"}
     assert not any("acme/two" in s.path.lower() for s in gh.seen)  # the run stopped there
+
+
+def test_429_beyond_bound_stops_at_once_with_one_request(gh: GitHubServer, conn) -> None:
+    """A 429 asking for more than ``max_backoff`` is not slept on silently (urllib3 would, up to
+    ``max_backoff`` per retry): the first answer already ends the run."""
+    gh.model.add_repo("Acme/Net", FILES)
+    add_link(conn, "2001.00001", "github.com/acme/net")
+    limit = gh.add_fault(r"^/api/repos/acme/net$", 429, kind="api", times=100,
+                         headers={"retry-after": "600"},
+                         body={"message": "You have exceeded a secondary rate limit."})
+    with pytest.raises(RateLimitError):
+        run(conn, fast(gh, max_backoff=1))
+    assert limit.hits == 1
