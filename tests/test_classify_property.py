@@ -23,7 +23,8 @@ SNIPPETS = st.sampled_from([
     "-r requirements.txt\n", "FROM pytorch/pytorch\n", '{"backend": "theano"}\n',
     '{"cells": [{"cell_type": "code", "source": "import jax"}]}', "require 'nn'\n",
     "#include <torch/extension.h>\n", "using Flux\n", "[project]\ndependencies=['jax']\n",
-    "\x00\x01\xff", "((((((((", "setup(install_requires=['mxnet'])\n", "{% if x %}\n"])
+    "\x00\x01\xff", "((((((((", "setup(install_requires=['mxnet'])\n", "{% if x %}\n",
+    '{"cells": [{"cell_type": "code", "source": "!pip install torch \\ud800"}]}'])
 CONTENT = st.lists(st.one_of(SNIPPETS, st.text(max_size=40)), max_size=4).map("".join)
 
 
@@ -41,4 +42,4 @@ def test_any_tree_gives_a_valid_verdict(files: list[tuple[str, str, str]]) -> No
     assert 0.0 <= result.confidence <= 1.0
     assert all(0 < v <= 1 for v in result.frameworks.values())
     assert (result.framework == "unknown") == (result.confidence == 0.0)
-    json.dumps(result.to_json("x"))
+    json.dumps(result.to_json("x"), ensure_ascii=False).encode("utf-8")  # as stored/printed
