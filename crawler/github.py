@@ -23,6 +23,10 @@ from crawler.repo_host import (
     PoliteClient,
     RepoMeta,
     Tree,
+    _bool,
+    _int,
+    _json_or_none,
+    _str,
     iso,
     json_body,
 )
@@ -100,7 +104,7 @@ class GitHubClient(PoliteClient):
             if status == 451:
                 return Lookup("blocked", detail="HTTP 451 repository access blocked")
             if status == 403:
-                body = _json(resp)
+                body = _json_or_none(resp)
                 if isinstance(body, dict) and body.get("block"):
                     block = body["block"]
                     reason = block.get("reason") if isinstance(block, dict) else None
@@ -114,7 +118,7 @@ class GitHubClient(PoliteClient):
     def _follow(self, resp: Any, url: str) -> str:
         """The next URL of a rename redirect, rebuilt on our API base (never another host)."""
         location = resp.headers.get("Location", "")
-        body = _json(resp)
+        body = _json_or_none(resp)
         if not location and isinstance(body, dict):
             location = str(body.get("url", ""))
         path = urlsplit(location).path
@@ -169,7 +173,7 @@ class GitHubClient(PoliteClient):
                                status=resp.status_code)
         sha = resp.text.strip()
         if not _SHA.match(sha):
-            body = _json(resp)
+            body = _json_or_none(resp)
             sha = str(body.get("sha", "")) if isinstance(body, dict) else ""
         if not _SHA.match(sha):
             raise ServiceError(f"github: no commit sha in the answer of {url}", url=url)
@@ -264,22 +268,3 @@ def _entries(body: dict[str, Any], prefix: str) -> list[TreeEntry]:
         out.append(TreeEntry(path, kind, _str(item.get("sha")),
                              _int(item.get("size")) if kind == "blob" else None))
     return out
-
-
-def _json(resp: Any) -> Any:
-    try:
-        return resp.json()
-    except ValueError:
-        return None
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None

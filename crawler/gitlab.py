@@ -15,7 +15,18 @@ from typing import Any
 from urllib.parse import quote
 
 from crawler.http import RequestStats
-from crawler.repo_host import Downloaded, Lookup, PoliteClient, RepoMeta, Tree, iso, json_body
+from crawler.repo_host import (
+    Downloaded,
+    Lookup,
+    PoliteClient,
+    RepoMeta,
+    Tree,
+    _bool,
+    _int,
+    _str,
+    iso,
+    json_body,
+)
 from crawler.selection import Selected, TreeEntry
 from survey.errors import ServiceError
 from survey.settings import Settings
@@ -52,17 +63,18 @@ class GitLabClient(PoliteClient):
             raise ServiceError(f"gitlab: HTTP {resp.status_code} for {url}", url=url,
                                status=resp.status_code)
         body = json_body(resp, url)
-        if not isinstance(body, dict) or "id" not in body or "path_with_namespace" not in body:
-            raise ServiceError(f"gitlab: project answer without id from {url}", url=url)
+        full_name = _str(body.get("path_with_namespace")) if isinstance(body, dict) else None
+        if not isinstance(body, dict) or "id" not in body or full_name is None:
+            raise ServiceError(f"gitlab: project answer without id or path from {url}", url=url)
         return Lookup("ok", meta=RepoMeta(
             remote_id=str(body["id"]),
-            full_name=str(body["path_with_namespace"]),
-            default_branch=body.get("default_branch") or None,
+            full_name=full_name,
+            default_branch=_str(body.get("default_branch")),
             created_at=iso(body.get("created_at")),
             pushed_at=iso(body.get("last_activity_at")),
-            stars=body.get("star_count") if isinstance(body.get("star_count"), int) else None,
+            stars=_int(body.get("star_count")),
             fork=bool(body.get("forked_from_project")),
-            archived=body.get("archived") if isinstance(body.get("archived"), bool) else None,
+            archived=_bool(body.get("archived")),
             language=None,
             size_kb=None,
             etag=resp.headers.get("ETag"),

@@ -385,6 +385,19 @@ def _json_or_none(resp: requests.Response) -> Any:
         return None
 
 
+# A host's JSON field, or None when it is missing or of another type (never trusted blindly).
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
 def json_body(resp: requests.Response, url: str) -> Any:
     """Parsed JSON, or a ServiceError naming the URL (never the body: it is outside data)."""
     try:

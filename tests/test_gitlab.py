@@ -138,3 +138,21 @@ def test_renamed_project_is_stored_under_its_new_path(gl: GitLabServer, conn) ->
     assert [r[0] for r in conn.execute("SELECT repo FROM repos")] == ["gitlab.com/new-group/tool"]
     assert dict(conn.execute("SELECT alias, repo FROM repo_aliases").fetchall()) == {
         "gitlab.com/old-group/tool": "gitlab.com/new-group/tool"}
+
+
+def test_project_answer_of_the_wrong_types_is_not_a_traceback(gl: GitLabServer, conn) -> None:
+    """A default branch that is not a string is no branch (as on GitHub): nothing to fetch."""
+    gl.add_project("team/tool", FILES, default_branch=7)
+    add_link(conn, "2001.00001", "gitlab.com/team/tool", kind="gitlab")
+    assert run(conn, fast(gl)).outcomes == {"empty": 1}
+
+
+def test_project_answer_without_a_path_is_an_error(gl: GitLabServer, conn) -> None:
+    """No ``path_with_namespace``: an error to retry, not a row named ``gitlab.com/none``."""
+    gl.add_fault(r"^/api/v4/projects/team%2Ftool$", 200, times=5,
+                 body={"id": 7, "path_with_namespace": None})
+    add_link(conn, "2001.00001", "gitlab.com/team/tool", kind="gitlab")
+    assert run(conn, fast(gl)).outcomes == {"error": 1}
+    rows = conn.execute("SELECT repo, status, status_detail FROM repos").fetchall()
+    assert [(r[0], r[1]) for r in rows] == [("gitlab.com/team/tool", "error")]
+    assert "without id or path" in rows[0][2]
