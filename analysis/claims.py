@@ -19,7 +19,7 @@ from analysis.dataset import (
     DYING,
     in_window,
     label_counts,
-    to_timestamp,
+    window_end,
     window_start,
 )
 from analysis.intervals import newcombe_difference, share_interval
@@ -89,7 +89,7 @@ def check_thresholds(settings: Settings) -> None:
 def make_windows(now: datetime | None, months: int) -> Windows:
     start = window_start(now, months)
     prev_start = (start - pd.DateOffset(months=months)).normalize()
-    return Windows(start=start, end=to_timestamp(now), prev_start=prev_start)
+    return Windows(start=start, end=window_end(now), prev_start=prev_start)
 
 
 def pct(x: float) -> str:

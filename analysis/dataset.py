@@ -50,8 +50,15 @@ def to_timestamp(now: datetime | None) -> pd.Timestamp:
 
 
 def window_start(now: datetime | None, months: int) -> pd.Timestamp:
-    """Start of the ``months``-long window ending at ``now`` (the claims' "last 12 months")."""
+    """First day of the claims' "last ``months`` months": ``months`` before ``now``'s day."""
     return (to_timestamp(now) - pd.DateOffset(months=months)).normalize()
+
+
+def window_end(now: datetime | None) -> pd.Timestamp:
+    """Last day of the claims' window: the day before ``now``'s (a day still running is left
+    out), so [window_start, window_end] holds exactly ``months`` months of whole days, as long
+    as the window before it."""
+    return to_timestamp(now).normalize() - pd.Timedelta(days=1)
 
 
 def load_links(
@@ -130,7 +137,7 @@ def framework_shares(
 
     Unknown is excluded; the shares sum to one. Empty dict when no such paper exists.
     """
-    end = to_timestamp(now)
+    end = window_end(now)
     df = load_links(conn, since=window_start(now, months).strftime("%Y-%m-%d"),
                     until=(end + pd.Timedelta(days=1)).strftime("%Y-%m-%d"))
     df = df[df["published"] <= end]

@@ -156,3 +156,22 @@ def test_synthetic_shares_follow_the_generating_curve(conn) -> None:
     shares = dataset.framework_shares(conn, months=12, now=NOW)
     assert shares["pytorch"] == pytest.approx(0.82, abs=0.04)
     assert shares["tensorflow"] == pytest.approx(0.045, abs=0.03)
+
+
+def test_claims_window_is_as_long_as_the_one_before() -> None:
+    from analysis.claims import make_windows
+
+    w = make_windows(datetime(2026, 11, 27, 12, 15, tzinfo=UTC), 12)
+    assert w.label == "2025-11-27 to 2026-11-26"
+    assert w.prev_label == "2024-11-27 to 2025-11-26"
+    assert w.end + pd.Timedelta(days=1) - w.start == w.start - w.prev_start
+    # A monthly run on the 1st covers the last twelve calendar months exactly.
+    assert make_windows(NOW, 12).label == "2025-11-01 to 2026-10-31"
+
+
+def test_framework_shares_window_edges(conn) -> None:
+    add_paper_with_code(conn, "2511.00001", "2025-11-01", "pytorch")  # first day: in
+    add_paper_with_code(conn, "2510.00001", "2025-10-31", "jax")  # the window before: out
+    add_paper_with_code(conn, "2611.00001", "2026-11-01", "none")  # now's own day: out
+    assert dataset.framework_shares(conn, months=12, now=NOW) == pytest.approx(
+        {"pytorch": 1.0, "tensorflow": 0.0, "jax": 0.0, "other": 0.0, "none": 0.0})
