@@ -101,10 +101,10 @@ def interval_text(lo: float, hi: float) -> str:
 
 
 def _threshold_verdict(lo: float, hi: float, threshold: float, n: float, minimum: int,
-                       what: str) -> tuple[str, str]:
+                       what: str, unit: str = "papers with classified code"
+                       ) -> tuple[str, str]:
     if n < minimum:
-        return NOT_ENOUGH, f"only {n:,.0f} papers with classified code in the window " \
-                           f"(minimum {minimum:,})"
+        return NOT_ENOUGH, f"only {n:,.0f} {unit} in the window (minimum {minimum:,})"
     if lo > threshold:
         return SUPPORTED, f"the whole 95% interval of {what} lies above {pct(threshold)}"
     if hi < threshold:
@@ -155,7 +155,8 @@ def claim_c2(last: pd.Series, prev: pd.Series, s: Settings, w: Windows) -> Claim
     k = float(last["pytorch"] + last["tensorflow"])
     share, lo, hi = share_interval(k, n)
     verdict, reason = _threshold_verdict(lo, hi, s.claim_two_frameworks, n,
-                                         s.claim_min_papers, "PyTorch + TensorFlow")
+                                         s.claim_min_papers, "PyTorch + TensorFlow",
+                                         "papers with deep-learning code")
     n_prev = float(prev[list(DL_LABELS)].sum())
     details = []
     for label in ("jax", "other"):

@@ -192,3 +192,13 @@ def test_crossover_date_is_interpolated_between_month_middles() -> None:
                              pd.Series([0.6, 0.4]).to_numpy())
     assert status == "crossed"
     assert abs(when - pd.Timestamp("2020-02-01")) < pd.Timedelta(days=1)
+
+
+def test_c2_counts_papers_with_deep_learning_code(conn) -> None:
+    # 150 papers with classified code in the window, only 30 of them use a DL framework.
+    for i in range(150):
+        add_paper_with_code(conn, f"2605.{i:05d}", "2026-05-10", "pytorch" if i < 30 else "none")
+    claims, _ = _claims(conn)
+    assert claims["C2"].verdict == NOT_ENOUGH
+    assert "only 30 papers with deep-learning code" in claims["C2"].reason
+    assert claims["C1"].reason.startswith("the whole 95% interval")  # 150 is enough for C1
