@@ -99,7 +99,8 @@ def counts_chart(counts: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="stack", bargap=0.05)
     fig.update_yaxes(title_text="papers", tickformat=",")
     return _layout(fig, "Papers with official code per quarter of first version, by framework"
-                        " (a paper with k repositories counts 1/k for each)", percent=False)
+                        " (a paper with k classified repositories counts 1/k for each)",
+                   percent=False)
 
 
 def categories_chart(by_cat: pd.DataFrame) -> go.Figure:

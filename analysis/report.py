@@ -144,8 +144,8 @@ def build_report_data(
         built += [
             Chart("chart-shares", "shares", "Share per quarter",
                   "Each paper with classified official code counts once, split evenly over its"
-                  " official repositories; papers whose repositories are all unknown are left"
-                  " out (see coverage). Hover for the 95% Wilson interval and the counts.",
+                  " classified official repositories; papers whose repositories are all unknown"
+                  " are left out (see coverage). Hover for the 95% Wilson interval and the counts.",
                   charts.shares_chart(shares_q), shares_q),
             Chart("chart-ratio", "pytorch-vs-tensorflow", "PyTorch / (PyTorch + TensorFlow)",
                   "The measure of the best-known conference study: only papers whose code is"

@@ -226,3 +226,9 @@ def test_classifier_accuracy_carries_its_interval() -> None:
     text = classifier_accuracy({"accuracy": 1.0, "n": 38, "classifier_version": "1.5.0"})
     assert text.startswith("100.0% (95% interval 90.8% to 100.0%) on 38 labelled repositories")
     assert classifier_accuracy({}) == "not measured"
+
+
+def test_weights_are_described_as_computed(html: str) -> None:
+    # The split is over classified official repositories only (see dataset._prepare).
+    assert "with k classified official\n  repositories it counts 1/k for each" in html
+    assert "split evenly over its classified official repositories" in html
