@@ -242,8 +242,7 @@ class GitHubClient(PoliteClient):
             raise ServiceError(f"github-raw: HTTP {resp.status_code} for {url}", url=url,
                                status=resp.status_code)
 
-        result = self.raw.download_many(files, fetch_one, workers=self.settings.raw_workers)
-        return result
+        return self.raw.download_many(files, fetch_one, workers=self.settings.raw_workers)
 
     @property
     def totals(self) -> dict[str, int]:

@@ -74,7 +74,6 @@ class Downloaded:
     contents: dict[str, bytes] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-    bytes: int = 0
 
 
 def git_blob_sha(data: bytes) -> str:
@@ -339,7 +338,6 @@ class PoliteClient:
                     return
                 budget[0] -= len(data)
                 result.contents[sel.sha] = data
-                result.bytes += len(data)
                 self.counts["bytes"] += len(data)
 
         if not unique:

@@ -160,7 +160,8 @@ def test_failures_are_data(gh: GitHubServer, conn, setup: Any, status: str) -> N
     assert gh.counts["api"] == 0
 
 
-def test_empty_repository_answers_409_on_the_tree(gh: GitHubServer, conn) -> None:
+def test_empty_repository_answers_409_for_its_head_and_no_tree_is_asked(gh: GitHubServer,
+                                                                        conn) -> None:
     gh.model.add_repo("Acme/Net")
     add_link(conn, "2001.00001", "github.com/acme/net")
     run(conn, fast(gh))
