@@ -131,3 +131,13 @@ def test_empty_database_exports_header_only(db_path: Path) -> None:
     assert result.exit_code == 0 and result.stdout.strip() == ",".join(DESIGN_COLUMNS)
     result = CliRunner().invoke(app, ["export", "--db", str(db_path), "--format", "json"])
     assert json.loads(result.stdout) == []
+
+
+def test_out_under_a_file_is_one_line(filled: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = CliRunner().invoke(app, ["export", "--db", str(filled), "--out",
+                                      str(blocker / "links.csv")])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: cannot write {blocker / 'links.csv'}")
+    assert result.output.count("\n") == 1
