@@ -234,8 +234,10 @@ def trend_chart(fit: TrendFit, observed: pd.DataFrame) -> go.Figure:
                            text=f"PyTorch passes TensorFlow: {c.date:%Y-%m}", xanchor="left",
                            bgcolor="rgba(255,255,255,0.8)")
     fig.update_yaxes(range=[0, 1])
-    return _layout(fig, f"Trend model: multinomial logistic regression of label on time,"
-                        f" {fit.replicates} bootstrap replicates (95% bands)", height=480)
+    bands = (f"{fit.replicates} bootstrap replicates (95% bands)" if fit.replicates
+             else "no bootstrap replicates, so no bands")
+    return _layout(fig, f"Trend model: multinomial logistic regression of label on time, {bands}",
+                   height=480)
 
 
 def repo_created_chart(shares: pd.DataFrame) -> go.Figure:

@@ -202,3 +202,11 @@ def test_c2_counts_papers_with_deep_learning_code(conn) -> None:
     assert claims["C2"].verdict == NOT_ENOUGH
     assert "only 30 papers with deep-learning code" in claims["C2"].reason
     assert claims["C1"].reason.startswith("the whole 95% interval")  # 150 is enough for C1
+
+
+def test_trend_chart_without_replicates_claims_no_bands(synthetic_conn) -> None:
+    from analysis.charts import trend_chart
+
+    df = dataset.load_links(synthetic_conn)
+    fig = trend_chart(fit_trend(df, replicates=0), dataset.shares_by_period(df))
+    assert "95% bands" not in fig.layout.title.text and "no bands" in fig.layout.title.text
