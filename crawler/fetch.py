@@ -41,7 +41,11 @@ from survey.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# A known repository is re-checked when its last check is older than this: "more than 30 days
+# ago", less a grace of 3 days, because a monthly job fires every 28-31 days and a check stamped
+# a few minutes after the last run's start would otherwise skip every month that is not 31 days.
 DUE_AFTER = timedelta(days=30)
+DUE_GRACE = timedelta(days=3)
 # link kind -> the one host we fetch it from
 FETCHED_HOSTS = {"github": "github.com", "gitlab": "gitlab.com"}
 # statuses whose stored data is complete: a refresh may stop at a 304 or an unchanged head
@@ -133,7 +137,7 @@ def select_work(conn: sqlite3.Connection, mode: str, now: datetime) -> list[Work
     if mode not in MODES:
         raise InputError(f"unknown fetch mode {mode!r}: expected one of {', '.join(MODES)}")
     official = _official(conn)
-    stale = _stamp(now - DUE_AFTER)
+    stale = _stamp(now - DUE_AFTER + DUE_GRACE)
     work = []
     for row in conn.execute(
         "SELECT repo, host, status, checked_at, pushed_at, first_seen FROM repos"

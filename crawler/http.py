@@ -61,7 +61,12 @@ class RetryPolicy:
 
 
 class CountingRetry(Retry):
-    """urllib3 ``Retry`` that counts each retry by reason and caps ``Retry-After``."""
+    """urllib3 ``Retry`` that counts each retry by reason and caps ``Retry-After``.
+
+    urllib3 retries any 413/429/503 that carries ``Retry-After``, even outside
+    ``status_forcelist``; here only the policy's own statuses are retried, so a client that
+    handles 429 itself (GitHub: an announced, bounded wait) is never put to sleep silently.
+    """
 
     stats: RequestStats | None = None
     service: str = "http"
@@ -78,6 +83,11 @@ class CountingRetry(Retry):
 
     def get_backoff_time(self) -> float:
         return max(self.backoff_min, super().get_backoff_time())
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if self.status_forcelist is not None and status_code not in self.status_forcelist:
+            return False
+        return super().is_retry(method, status_code, has_retry_after)
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None,
                   _stacktrace=None):  # noqa: ANN001 - urllib3's signature

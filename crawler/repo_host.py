@@ -162,12 +162,9 @@ class PoliteClient:
             backoff_max=min(120.0, settings.max_backoff),
             retry_after_max=settings.max_backoff,
         )
+        # 403/429 waits are this client's (announced, bounded by RateLimitError); urllib3 keeps
+        # 5xx (honouring their retry-after) and connection errors.
         self.session = make_session(policy, stats=stats, service=service, pool_size=pool_size)
-        # urllib3 would also retry a 429 carrying retry-after, sleeping silently up to
-        # max_backoff per retry; 403/429 waits are this client's (announced, bounded by
-        # RateLimitError), urllib3 keeps 5xx and connection errors.
-        for adapter in self.session.adapters.values():
-            adapter.max_retries = adapter.max_retries.new(respect_retry_after_header=False)
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._remaining: float | None = None

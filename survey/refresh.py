@@ -81,7 +81,7 @@ def archive_pages(reports_dir: Path) -> list[tuple[str, str]]:
     return sorted(found, reverse=True)
 
 
-def _totals(conn: sqlite3.Connection, now: datetime) -> dict[str, Any]:
+def _totals(conn: sqlite3.Connection, now: datetime, months: int) -> dict[str, Any]:
     """Counts and shares that "what changed since the last refresh" compares."""
     from analysis.dataset import framework_shares
 
@@ -90,8 +90,8 @@ def _totals(conn: sqlite3.Connection, now: datetime) -> dict[str, Any]:
     last = conn.execute(
         "SELECT MAX(started_at) FROM runs WHERE command = 'refresh' AND outcome = 'ok'"
     ).fetchone()[0]
-    return {"papers": papers, "repos": repos, "shares": framework_shares(conn, now=now),
-            "last": last}
+    shares = framework_shares(conn, months=months, now=now)
+    return {"papers": papers, "repos": repos, "shares": shares, "last": last}
 
 
 def report_stage_for(before: dict[str, Any], now: datetime) -> Any:
@@ -100,7 +100,7 @@ def report_stage_for(before: dict[str, Any], now: datetime) -> Any:
     def report_stage(ctx: StageContext) -> dict[str, Any]:
         from analysis.report import ReportChanges, write_report
 
-        after = _totals(ctx.conn, now)
+        after = _totals(ctx.conn, now, ctx.settings.report_months)
         changes = ReportChanges(
             since=before["last"][:10] if before["last"] else "the first crawl",
             new_papers=after["papers"] - before["papers"],
@@ -136,7 +136,7 @@ def run_refresh(
         try:
             mark_interrupted_runs(conn)
             since = refresh_start(conn, categories)
-            before = _totals(conn, now)
+            before = _totals(conn, now, settings.report_months)
         finally:
             conn.close()
         stages = [

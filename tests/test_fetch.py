@@ -110,6 +110,15 @@ def test_recently_checked_quiet_repositories_are_not_due(gh: GitHubServer, conn)
     assert summary.outcomes == {} and gh.counts["api"] == 0
 
 
+def test_quiet_repositories_are_due_at_every_monthly_run_even_after_short_months(
+        gh: GitHubServer, conn) -> None:
+    _fetched(gh, conn, pushed_at="2019-01-01T00:00:00Z")
+    checked = datetime.now(UTC)
+    assert select_work(conn, "due", checked + timedelta(days=26)) == []
+    for month_length in (28, 29, 30, 31):  # checked just after the last run started
+        assert select_work(conn, "due", checked + timedelta(days=month_length, minutes=-5))
+
+
 def test_active_repositories_are_due_every_run(gh: GitHubServer, conn) -> None:
     recent = (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
     gh.model.add_repo("Acme/Busy", FILES, pushed_at=recent)

@@ -53,3 +53,21 @@ def test_redact_removes_token_shaped_strings(text: str) -> None:
 
 def test_redact_removes_a_given_secret() -> None:
     assert redact("the secret is s3cr3t-value!", "s3cr3t-value") == "the secret is ***!"
+
+
+def test_a_status_outside_the_policy_is_not_retried_even_with_retry_after(
+        httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/limited").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "3600"})
+    stats = RequestStats()
+    session = make_session(RetryPolicy(total=3, statuses=frozenset({503})), stats=stats)
+    assert session.get(httpserver.url_for("/limited"), timeout=5).status_code == 429
+    assert len(httpserver.log) == 1 and not stats.retries
+
+
+def test_retry_after_on_a_policy_status_is_honoured(httpserver: HTTPServer) -> None:
+    httpserver.expect_ordered_request("/busy").respond_with_data(
+        "", status=503, headers={"Retry-After": "0"})
+    httpserver.expect_ordered_request("/busy").respond_with_data("ok")
+    session = make_session(RetryPolicy(total=3, statuses=frozenset({503})))
+    assert session.get(httpserver.url_for("/busy"), timeout=5).text == "ok"
