@@ -42,6 +42,10 @@ DYING: dict[str, tuple[str, ...]] = {
     "Torch7 (Lua)": ("torch7", "lua-torch", "luatorch"),
 }
 
+# Share of a repository's framework scores from which a framework counts as used (dying chart
+# and claim C3); below it the framework is only mentioned (a requirement line, a utility).
+MIN_USE_SHARE = 0.2
+
 
 def to_timestamp(now: datetime | None) -> pd.Timestamp:
     """``now`` (default: the current time) as a naive UTC timestamp."""
@@ -242,21 +246,31 @@ def shares_by_category(df: pd.DataFrame, freq: str = "Y") -> pd.DataFrame:
 
 
 def dying_uses(conn: sqlite3.Connection) -> pd.DataFrame:
-    """(repo, framework) for classified repositories whose scores name a DYING framework."""
+    """(repo, framework) for classified repositories that use a DYING framework.
+
+    A repository uses a framework when the framework holds at least :data:`MIN_USE_SHARE` of
+    the repository's framework scores: a stray ``keras`` line in a pip-freeze requirements file
+    of a PyTorch project is noise, and counting it would keep a dead framework "alive".
+    """
     names = {alias: display for display, aliases in DYING.items() for alias in aliases}
     marks = ",".join("?" * len(names))
     sql = f"""
-        SELECT c.repo, lower(CASE WHEN json_type(c.frameworks) = 'array' THEN j.value
-                                  ELSE j.key END) AS name
-        FROM (SELECT repo, frameworks FROM classifications
-              WHERE framework != 'unknown' AND json_valid(frameworks)) c,
-             json_each(c.frameworks) j
-        WHERE lower(CASE WHEN json_type(c.frameworks) = 'array' THEN j.value ELSE j.key END)
-              IN ({marks})
-          AND (json_type(c.frameworks) = 'array' OR j.type NOT IN ('integer', 'real')
-               OR j.value > 0)
+        WITH scores AS (
+            SELECT c.repo,
+                   lower(CASE WHEN json_type(c.frameworks) = 'array' THEN j.value
+                              ELSE j.key END) AS name,
+                   CASE WHEN json_type(c.frameworks) = 'array' THEN 1.0
+                        WHEN j.type IN ('integer', 'real') THEN j.value
+                        ELSE 1.0 END AS score
+            FROM (SELECT repo, frameworks FROM classifications
+                  WHERE framework != 'unknown' AND json_valid(frameworks)) c,
+                 json_each(c.frameworks) j
+        ),
+        totals AS (SELECT repo, SUM(MAX(score, 0)) AS total FROM scores GROUP BY repo)
+        SELECT s.repo, s.name FROM scores s JOIN totals t ON t.repo = s.repo
+        WHERE s.name IN ({marks}) AND s.score > 0 AND s.score >= ? * t.total
     """  # noqa: S608 - placeholders only
-    rows = conn.execute(sql, tuple(names)).fetchall()
+    rows = conn.execute(sql, (*names, MIN_USE_SHARE)).fetchall()
     df = pd.DataFrame.from_records(rows, columns=["repo", "name"])
     df["framework"] = df["name"].map(names)
     return df[["repo", "framework"]].drop_duplicates().reset_index(drop=True)

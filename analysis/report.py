@@ -159,10 +159,10 @@ def build_report_data(
                   " other primary category).", charts.categories_chart(by_cat), by_cat),
             Chart("chart-dying", "dying-frameworks", "The frameworks called dead or dying",
                   "Share of papers with classified official code whose repository uses the"
-                  " framework, per year, with 95% Wilson intervals. Uses: the classifier names"
-                  " the framework among its evidence, even as a small part of it (one import or"
-                  " requirement line can be enough). Keras means the keras package (imported or"
-                  " required, Keras 3 included), not tf.keras.",
+                  " framework, per year, with 95% Wilson intervals. Uses: the framework holds"
+                  f" at least {dataset.MIN_USE_SHARE:.0%} of the repository's framework scores"
+                  " (a stray requirement line does not count). Keras means the keras package"
+                  " (imported or required, Keras 3 included), not tf.keras.",
                   charts.dying_chart(dying), dying),
             Chart("chart-official", "official-vs-all", "Official vs every linked repository",
                   "Solid: the paper's own repositories. Dotted: every repository a paper links,"

@@ -99,7 +99,8 @@ def test_dying_uses_reads_scores_and_survives_bad_json(conn) -> None:
                         frameworks={"tensorflow": 2.0, "keras": 0.5})
     add_paper_with_code(conn, "1801.00003", "2018-01-07", "other",
                         frameworks={"caffe": 0.0, "mxnet": 1.0})  # zero score: not used
-    add_paper_with_code(conn, "1801.00004", "2018-01-08", "pytorch")
+    add_paper_with_code(conn, "1801.00004", "2018-01-08", "pytorch",
+                        frameworks={"pytorch": 0.9, "keras": 0.05, "theano": 0.05})  # noise
     add_paper_with_code(conn, "1801.00005", "2018-01-09", "other")
     conn.execute("UPDATE classifications SET frameworks = 'not json' "
                  "WHERE repo = 'github.com/u180100005/r0'")
