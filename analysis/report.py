@@ -322,16 +322,32 @@ def generate_report(
     archive: Sequence[tuple[str, str]] = (), now: datetime | None = None,
 ) -> tuple[Path, ReportData]:
     """:func:`write_report`, also returning what the page shows (the CLI prints the verdicts)."""
-    _check_inputs(page_name, archive)
+    pages, data = generate_pages(conn, settings, out_dir, [(page_name, archive)],
+                                 changes=changes, now=now)
+    return pages[0], data
+
+
+def generate_pages(
+    conn: sqlite3.Connection, settings: Settings, out_dir: Path,
+    pages: Sequence[tuple[str, Sequence[tuple[str, str]]]], *,
+    changes: ReportChanges | None = None, now: datetime | None = None,
+) -> tuple[list[Path], ReportData]:
+    """Compute the report once and write it as each ``(page_name, archive)`` page.
+
+    The monthly refresh writes ``YYYY-MM.html`` and ``index.html`` from one computation (the
+    trend model's bootstrap is the expensive part); each page gets its own ``<stem>-data/``.
+    """
+    for page_name, archive in pages:
+        _check_inputs(page_name, archive)
     check_thresholds(settings)
     generated = now or datetime.now(UTC)
-    stem = page_name[: -len(".html")]
     out_dir = Path(out_dir)
-    data_dir = out_dir / f"{stem}-data"
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create report folder {data_dir}: {exc.strerror}") from exc
+    for page_name, _ in pages:
+        data_dir = out_dir / f"{page_name[: -len('.html')]}-data"
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot create report folder {data_dir}: {exc.strerror}") from exc
     with make_progress(transient=True) as bar:
         task = bar.add_task("report: reading the database", total=5)
         boot = bar.add_task("report: bootstrap replicates", total=settings.report_bootstrap)
@@ -345,27 +361,34 @@ def generate_report(
         data = build_report_data(conn, settings, now=generated, progress=step,
                                  on_replicate=replicate)
         # Everything is computed and rendered in memory first: a failure up to here leaves the
-        # previous page and CSVs untouched; then each file is replaced atomically.
-        files: dict[Path, str] = {}
+        # previous pages and CSVs untouched; then each file is replaced atomically.
         for i, chart in enumerate(data.charts):
             chart.html = Markup(chart.figure.to_html(
                 full_html=False, include_plotlyjs=i == 0, div_id=chart.id,
                 config={"displaylogo": False, "responsive": True}))
-            chart.href = f"{stem}-data/{chart.csv}.csv"
-            files[data_dir / f"{chart.csv}.csv"] = _csv_frame(chart.data).to_csv(index=False)
-        files[data_dir / "claims.csv"] = pd.DataFrame(
+        claims_csv = pd.DataFrame(
             [{k: v for k, v in vars(c).items() if k != "details"} for c in data.claims]
         ).to_csv(index=False)
-        files[data_dir / "published.csv"] = pd.DataFrame(
-            [vars(c) for c in data.comparisons]).to_csv(index=False)
+        published_csv = pd.DataFrame([vars(c) for c in data.comparisons]).to_csv(index=False)
         step("writing the page", 1)
-        page = out_dir / page_name
-        files[page] = render_page(data, settings, stem=stem, generated=generated,
-                                  changes=changes, archive=archive)
-        for path, text in files.items():  # the page last: it links the CSVs
+        files: dict[Path, str] = {}
+        written = []
+        for page_name, archive in pages:
+            stem = page_name[: -len(".html")]
+            data_dir = out_dir / f"{stem}-data"
+            for chart in data.charts:
+                chart.href = f"{stem}-data/{chart.csv}.csv"
+                files[data_dir / f"{chart.csv}.csv"] = _csv_frame(chart.data).to_csv(index=False)
+            files[data_dir / "claims.csv"] = claims_csv
+            files[data_dir / "published.csv"] = published_csv
+            page = out_dir / page_name
+            files[page] = render_page(data, settings, stem=stem, generated=generated,
+                                      changes=changes, archive=archive)
+            written.append(page)
+        for path, text in files.items():  # each page after its CSVs: it links them
             try:
                 _write_atomic(path, text)
             except OSError as exc:
                 raise InputError(f"cannot write {path}: {exc.strerror}") from exc
         step("done", 1)
-    return page, data
+    return written, data

@@ -98,7 +98,7 @@ def report_stage_for(before: dict[str, Any], now: datetime) -> Any:
     """The refresh's last stage: this month's page and the index, with what changed."""
 
     def report_stage(ctx: StageContext) -> dict[str, Any]:
-        from analysis.report import ReportChanges, write_report
+        from analysis.report import ReportChanges, generate_pages
 
         after = _totals(ctx.conn, now, ctx.settings.report_months)
         changes = ReportChanges(
@@ -109,12 +109,11 @@ def report_stage_for(before: dict[str, Any], now: datetime) -> Any:
             shares_after=after["shares"],
         )
         out = ctx.settings.reports_dir
-        month_page = f"{now:%Y-%m}.html"
-        written = [write_report(ctx.conn, ctx.settings, out, page_name=month_page,
-                                changes=changes, now=now)]
-        archive = archive_pages(out)
-        written.append(write_report(ctx.conn, ctx.settings, out, page_name="index.html",
-                                    changes=changes, archive=archive, now=now))
+        month = f"{now:%Y-%m}"
+        archive = sorted({*archive_pages(out), (month, f"{month}.html")}, reverse=True)
+        written, _ = generate_pages(ctx.conn, ctx.settings, out,
+                                    [(f"{month}.html", ()), ("index.html", archive)],
+                                    changes=changes, now=now)
         return {"pages": [str(p) for p in written], "new_papers": changes.new_papers,
                 "new_repos": changes.new_repos}
 
