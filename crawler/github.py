@@ -57,11 +57,8 @@ class GitHubClient(PoliteClient):
         sleep: Callable[[float], None] | None = None,
         notify: Callable[[str], None] | None = None,
     ) -> None:
-        extra: dict[str, Any] = {}
-        if sleep is not None:
-            extra["sleep"] = sleep
         super().__init__(settings, stats, service="github", token=settings.github_token,
-                         notify=notify, **extra)
+                         sleep=sleep, notify=notify)
         self.api = settings.github_api_url.rstrip("/")
         self.session.headers["Accept"] = "application/vnd.github+json"
         self.session.headers["X-GitHub-Api-Version"] = "2022-11-28"
@@ -69,7 +66,7 @@ class GitHubClient(PoliteClient):
             self.session.headers["Authorization"] = f"Bearer {settings.github_token}"
         self.raw = PoliteClient(settings, stats, service="github-raw",
                                 token=settings.github_token, pool_size=settings.raw_workers,
-                                notify=notify, **extra)
+                                sleep=sleep, notify=notify)
         self.raw_base = settings.github_raw_url.rstrip("/")
         if settings.github_token:
             self.raw.session.headers["Authorization"] = f"Bearer {settings.github_token}"

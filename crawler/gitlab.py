@@ -11,7 +11,6 @@ as the GitHub client (:mod:`crawler.repo_host`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import quote
 
 from crawler.http import RequestStats
@@ -41,9 +40,8 @@ class GitLabClient(PoliteClient):
         sleep: Callable[[float], None] | None = None,
         notify: Callable[[str], None] | None = None,
     ) -> None:
-        extra: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
         super().__init__(settings, stats, service="gitlab", pool_size=settings.raw_workers,
-                         notify=notify, **extra)
+                         sleep=sleep, notify=notify)
         self.api = settings.gitlab_api_url.rstrip("/")
 
     def lookup(self, path: str, etag: str | None = None) -> Lookup:

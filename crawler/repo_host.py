@@ -146,14 +146,14 @@ class PoliteClient:
         service: str,
         token: str | None = None,
         pool_size: int = 4,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         notify: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.stats = stats
         self.service = service
         self._token = token
-        self._sleep = sleep
+        self._sleep = sleep or time.sleep
         self._notify = notify or _notify
         policy = RetryPolicy(
             total=settings.http_retries,

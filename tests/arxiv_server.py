@@ -491,11 +491,7 @@ def _make_handler(owner: ArxivServer) -> type[BaseHTTPRequestHandler]:
         def _deliver(self, status: int, headers: dict, body: bytes, fault: Fault | None) -> None:
             kind = fault.kind if fault else None
             if kind == "drop":
-                self.close_connection = True
-                try:
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+                self._drop()
                 return
             if kind == "slow":
                 time.sleep(fault.delay)  # type: ignore[union-attr]
@@ -515,13 +511,17 @@ def _make_handler(owner: ArxivServer) -> type[BaseHTTPRequestHandler]:
                     except OSError:
                         pass
                 else:
-                    self.close_connection = True
-                    try:
-                        self.connection.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
+                    self._drop()
                 return
             self._send(status, headers, body)
+
+        def _drop(self) -> None:
+            """Close the connection without (the rest of) an answer, as a dropped link does."""
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
         def _send(self, status: int, headers: dict, body: bytes) -> None:
             try:
