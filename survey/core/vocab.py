@@ -1,0 +1,87 @@
+"""The vocabulary every layer spells the same way: statuses, outcomes, roles, labels.
+
+Each is a ``StrEnum``, so a member compares equal to the string stored in the database
+(``RepoStatus.OK == "ok"``) and the CHECK constraints of the migrations name the same values.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RepoStatus(StrEnum):
+    """What the fetch stage knows of a repository (``repos.status``)."""
+
+    PENDING = "pending"          # linked, never fetched
+    OK = "ok"                    # tree and selected files stored
+    TRUNCATED = "truncated"      # stored, but the host's tree was cut (walked within caps)
+    MISSING = "missing"          # 404: deleted, private or a wrong name
+    BLOCKED = "blocked"          # 451 DMCA, or disabled for terms of service
+    EMPTY = "empty"              # no commits
+    ERROR = "error"              # failed after retries; asked again by the next run
+    NOT_FETCHED = "not_fetched"  # a host or kind survey does not fetch
+
+
+# Statuses whose stored data is complete: a refresh may stop at a 304 or an unchanged head.
+COMPLETE_STATUSES = frozenset({RepoStatus.OK, RepoStatus.TRUNCATED, RepoStatus.EMPTY})
+# Statuses a refresh re-checks when they are due.
+KNOWN_STATUSES = frozenset({*COMPLETE_STATUSES, RepoStatus.MISSING, RepoStatus.BLOCKED})
+# Statuses whose stored files the classifier can read.
+READABLE_STATUSES = frozenset({RepoStatus.OK, RepoStatus.TRUNCATED})
+# Statuses meaning "the fetch stage got its files" (coverage figures).
+FETCHED_STATUSES = frozenset({RepoStatus.OK, RepoStatus.TRUNCATED, RepoStatus.EMPTY})
+
+
+class RunOutcome(StrEnum):
+    """How a recorded run ended (``runs.outcome``)."""
+
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+class WindowStatus(StrEnum):
+    """A harvest window's state (``harvest_windows.status``)."""
+
+    COMPLETE = "complete"
+    SHORT = "short"
+    SPLIT = "split"
+
+
+class FileRole(StrEnum):
+    """Why a file was downloaded (``repo_files.role``)."""
+
+    MANIFEST = "manifest"
+    PYTHON = "python"
+    NOTEBOOK = "notebook"
+    OTHER = "other"
+
+
+class Label(StrEnum):
+    """A repository's framework label (DESIGN.md)."""
+
+    PYTORCH = "pytorch"
+    TENSORFLOW = "tensorflow"
+    JAX = "jax"
+    OTHER = "other"
+    NONE = "none"
+    UNKNOWN = "unknown"
+
+
+# The labels in their fixed order (ties, tables, colours).
+LABELS: tuple[Label, ...] = tuple(Label)
+# The labels of a classified repository (unknown excluded).
+KNOWN_LABELS: tuple[Label, ...] = (Label.PYTORCH, Label.TENSORFLOW, Label.JAX, Label.OTHER,
+                                   Label.NONE)
+# The labels of deep-learning code.
+DL_LABELS: tuple[Label, ...] = (Label.PYTORCH, Label.TENSORFLOW, Label.JAX, Label.OTHER)
+
+
+class LinkSource(StrEnum):
+    """Where a paper's link was found."""
+
+    ABSTRACT = "abstract"
+    COMMENT = "comment"
+    PWC = "pwc"
+    HF = "hf"
