@@ -24,8 +24,8 @@ from analysis.dataset import (
 )
 from analysis.intervals import newcombe_difference, share_interval
 from analysis.trends import TrendFit
-from survey.errors import ConfigError
-from survey.settings import Settings
+from survey.core.errors import ConfigError
+from survey.core.settings import Settings
 
 SUPPORTED = "supported"
 NOT_SUPPORTED = "not supported"
@@ -236,14 +236,8 @@ def claim_c3(df_last: pd.DataFrame, df_prev: pd.DataFrame, uses: pd.DataFrame, s
 
 
 def claim_c4(fit: TrendFit | None, last: pd.Series, s: Settings) -> Claim:
-    base = dict(key="C4", statement="Research moved from TensorFlow to PyTorch.",
-                metric="date PyTorch's modelled share first exceeds TensorFlow's",
-                threshold="a crossover inside the data's span in at least 95% of bootstrap"
-                          " replicates, and PyTorch ahead over the last window (95% intervals"
-                          " apart); not supported when TensorFlow is ahead that way")
     if fit is None or fit.n_papers < s.claim_min_papers:
-        return Claim(**base, value="n/a", interval="n/a", verdict=NOT_ENOUGH,
-                     reason="too few months or papers to fit the trend model")
+        return _c4("n/a", "n/a", NOT_ENOUGH, "too few months or papers to fit the trend model")
     c = fit.crossover
     n = float(last.sum())
     _, pt_lo, pt_hi = share_interval(last["pytorch"], n)
@@ -278,7 +272,16 @@ def claim_c4(fit: TrendFit | None, last: pd.Series, s: Settings) -> Claim:
         verdict, reason = NOT_ENOUGH, (
             f"the crossover is uncertain ({100 * c.share_crossing:.0f}% of replicates cross)"
             " or PyTorch's lead over the last window is not significant")
-    return Claim(**base, value=value, interval=interval, verdict=verdict, reason=reason)
+    return _c4(value, interval, verdict, reason)
+
+
+def _c4(value: str, interval: str, verdict: str, reason: str) -> Claim:
+    return Claim(key="C4", statement="Research moved from TensorFlow to PyTorch.",
+                 metric="date PyTorch's modelled share first exceeds TensorFlow's",
+                 threshold="a crossover inside the data's span in at least 95% of bootstrap"
+                           " replicates, and PyTorch ahead over the last window (95% intervals"
+                           " apart); not supported when TensorFlow is ahead that way",
+                 value=value, interval=interval, verdict=verdict, reason=reason)
 
 
 def evaluate_claims(df: pd.DataFrame, uses: pd.DataFrame, fit: TrendFit | None,

@@ -416,8 +416,9 @@ def _notebook(path: str, where: str, text: str, tally: _Tally) -> None:
         parsed = extract_imports(cell.code)
         imports.extend(Import(i.module, cell.index, f"cell {cell.index}: {i.seen}", i.alias,
                               i.context) for i in parsed.imports)
-    for cell, version in nb.tf_versions:
-        imports.append(Import("tensorflow", cell, f"cell {cell}: %tensorflow_version {version}"))
+    for cell_no, version in nb.tf_versions:
+        imports.append(Import("tensorflow", cell_no,
+                              f"cell {cell_no}: %tensorflow_version {version}"))
     code = "\n".join(c.code for c in nb.cells)
     _python(path, where, code, tally, notebook=True, cell_imports=imports)
     factor = _LOCATION_WEIGHT[where] * _NOTEBOOK_FACTOR
@@ -512,11 +513,11 @@ def _julia_matlab(path: str, suffix: str, where: str, reader: _Reader, tally: _T
                         path, line, match.group(0).strip()[:200], framework, 1.3 * factor))
                     return
     else:
-        match = _MATLAB_DL.search(text)
-        if match:
-            line = text.count("\n", 0, match.start()) + 1
+        found = _MATLAB_DL.search(text)
+        if found:
+            line = text.count("\n", 0, found.start()) + 1
             tally.add_code(where, "matlab", 1.3 * factor,
-                           Evidence(path, line, match.group(0), "matlab", 1.3 * factor))
+                           Evidence(path, line, found.group(0), "matlab", 1.3 * factor))
 
 
 def _cpp_java(path: str, suffix: str, where: str, reader: _Reader, tally: _Tally) -> None:
@@ -546,7 +547,7 @@ def _build_file(path: str, where: str, reader: _Reader, tally: _Tally) -> None:
     """Maven/Gradle/sbt dependencies on DL4J, TensorFlow Java or PyTorch Android."""
     text = reader.text(path, MAX_CODE_BYTES, quiet=True)
     match = _BUILD_DEPENDENCY.search(text) if text else None
-    if not match:
+    if not match or text is None:
         return
     framework = {"deeplearning4j": "dl4j", "org.tensorflow": "tensorflow",
                  "org.pytorch": "pytorch"}[match.group(1)]

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.intervals import wilson
+from survey.store import tables
 
 LABELS: tuple[str, ...] = ("pytorch", "tensorflow", "jax", "other", "none")
 ALL_LABELS: tuple[str, ...] = (*LABELS, "unknown")
@@ -77,31 +78,9 @@ def load_links(
     among all its classified repositories). ``since``/``until`` bound ``published`` (ISO dates,
     ``until`` exclusive).
     """
-    where, params = [], []
-    if since:
-        where.append("p.published >= ?")
-        params.append(since)
-    if until:
-        where.append("p.published < ?")
-        params.append(until)
-    marks = ",".join("?" * len(NOT_CODE_KINDS))
-    sql = f"""
-        SELECT p.rowid AS paper, p.arxiv_id, substr(p.published, 1, 10) AS published,
-               p.primary_category AS "primary", x.repo, x.official,
-               COALESCE(c.framework, 'unknown') AS framework, r.status,
-               substr(r.created_at, 1, 10) AS created
-        FROM (SELECT l.arxiv_id, COALESCE(a.repo, l.repo) AS repo, MAX(l.official) AS official
-              FROM links l LEFT JOIN repo_aliases a ON a.alias = l.repo
-              WHERE l.kind NOT IN ({marks})
-              GROUP BY l.arxiv_id, COALESCE(a.repo, l.repo)) x
-        JOIN papers p ON p.arxiv_id = x.arxiv_id
-        LEFT JOIN repos r ON r.repo = x.repo
-        LEFT JOIN classifications c ON c.repo = x.repo
-        {"WHERE " + " AND ".join(where) if where else ""}
-    """  # noqa: S608 - only fixed fragments are formatted in; values are parameters
-    cur = conn.execute(sql, (*NOT_CODE_KINDS, *params))
-    names = [d[0] for d in cur.description]
-    df = pd.DataFrame.from_records(cur.fetchall(), columns=names)
+    names, rows = tables.paper_repo_links(conn, exclude_kinds=NOT_CODE_KINDS, since=since,
+                                          until=until)
+    df = pd.DataFrame.from_records(rows, columns=names)
     return _prepare(df)
 
 
@@ -253,24 +232,7 @@ def dying_uses(conn: sqlite3.Connection) -> pd.DataFrame:
     of a PyTorch project is noise, and counting it would keep a dead framework "alive".
     """
     names = {alias: display for display, aliases in DYING.items() for alias in aliases}
-    marks = ",".join("?" * len(names))
-    sql = f"""
-        WITH scores AS (
-            SELECT c.repo,
-                   lower(CASE WHEN json_type(c.frameworks) = 'array' THEN j.value
-                              ELSE j.key END) AS name,
-                   CASE WHEN json_type(c.frameworks) = 'array' THEN 1.0
-                        WHEN j.type IN ('integer', 'real') THEN j.value
-                        ELSE 1.0 END AS score
-            FROM (SELECT repo, frameworks FROM classifications
-                  WHERE framework != 'unknown' AND json_valid(frameworks)) c,
-                 json_each(c.frameworks) j
-        ),
-        totals AS (SELECT repo, SUM(MAX(score, 0)) AS total FROM scores GROUP BY repo)
-        SELECT s.repo, s.name FROM scores s JOIN totals t ON t.repo = s.repo
-        WHERE s.name IN ({marks}) AND s.score > 0 AND s.score >= ? * t.total
-    """  # noqa: S608 - placeholders only
-    rows = conn.execute(sql, (*names, MIN_USE_SHARE)).fetchall()
+    rows = tables.framework_uses(conn, list(names), MIN_USE_SHARE)
     df = pd.DataFrame.from_records(rows, columns=["repo", "name"])
     df["framework"] = df["name"].map(names)
     return df[["repo", "framework"]].drop_duplicates().reset_index(drop=True)
@@ -319,9 +281,7 @@ def repo_created_view(df: pd.DataFrame, freq: str = "Y") -> pd.DataFrame:
 def coverage_by_year(conn: sqlite3.Connection, df: pd.DataFrame) -> pd.DataFrame:
     """The funnel: papers harvested, with an official code link, repository fetched,
     classified (a known label), by year of first version."""
-    rows = conn.execute(
-        "SELECT substr(published, 1, 4) AS year, COUNT(*) FROM papers GROUP BY 1 ORDER BY 1"
-    ).fetchall()
+    rows = tables.papers_per_year(conn)
     harvested = pd.Series({int(y): int(c) for y, c in rows if str(y).isdigit()}, dtype="int64")
     off = df[df["official"]]
     if off.empty:
@@ -359,26 +319,18 @@ class Overview:
 
 
 def overview(conn: sqlite3.Connection, df: pd.DataFrame) -> Overview:
-    row = conn.execute("SELECT COUNT(*), MIN(published), MAX(published) FROM papers").fetchone()
-    cats = conn.execute(
-        "SELECT primary_category, COUNT(*) FROM papers GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 12"
-    ).fetchall()
-    harvest = sorted({c for (cs,) in conn.execute(
-        "SELECT DISTINCT categories FROM harvest_windows") for c in str(cs).split()})
-    versions = conn.execute(
-        "SELECT classifier_version, COUNT(*) FROM classifications GROUP BY 1 ORDER BY 2 DESC"
-    ).fetchall()
+    total, first, last = tables.paper_span(conn)
     off = df[df["official"]]
     return Overview(
-        papers=int(row[0]),
-        first_published=row[1][:10] if row[1] else None,
-        last_published=row[2][:10] if row[2] else None,
+        papers=total,
+        first_published=first[:10] if first else None,
+        last_published=last[:10] if last else None,
         papers_with_link=int(off["paper"].nunique()),
         papers_classified=int(off.loc[off["w_off"] > 0, "paper"].nunique()),
         repos=int(off["repo"].nunique()),
-        primary_categories=[(str(c), int(n)) for c, n in cats],
-        harvest_categories=harvest,
-        classifier_versions=[(str(v), int(n)) for v, n in versions],
+        primary_categories=tables.primary_categories(conn, 12),
+        harvest_categories=tables.harvest_categories(conn),
+        classifier_versions=tables.classifier_versions(conn),
     )
 
 
@@ -390,13 +342,7 @@ def recent_papers(df: pd.DataFrame, limit: int = 12) -> pd.DataFrame:
 
 def titles_for(conn: sqlite3.Connection, arxiv_ids: list[str]) -> dict[str, str]:
     """Titles of a few papers (kept out of the big frame to save memory)."""
-    if not arxiv_ids:
-        return {}
-    marks = ",".join("?" * len(arxiv_ids))
-    rows = conn.execute(
-        f"SELECT arxiv_id, title FROM papers WHERE arxiv_id IN ({marks})",  # noqa: S608
-        arxiv_ids).fetchall()
-    return {a: t for a, t in rows}
+    return tables.titles(conn, arxiv_ids)
 
 
 def top_repos(df: pd.DataFrame, limit: int = 12) -> pd.DataFrame:

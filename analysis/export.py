@@ -18,7 +18,8 @@ from typing import TextIO
 
 import pandas as pd
 
-from survey.errors import InputError, StoreError
+from survey.core.errors import InputError, StoreError
+from survey.store import tables
 
 EXPORT_COLUMNS: list[str] = [
     "arxiv_id", "title", "published", "primary_category", "categories", "repo", "official",
@@ -26,51 +27,17 @@ EXPORT_COLUMNS: list[str] = [
 ]
 FORMATS: tuple[str, ...] = ("csv", "json", "parquet")
 
-_SQL = """
-    SELECT p.arxiv_id, p.title, substr(p.published, 1, 10) AS published, p.primary_category,
-           p.categories, x.repo, x.official, COALESCE(c.framework, 'unknown') AS framework,
-           c.frameworks, c.confidence
-    FROM (SELECT l.arxiv_id, COALESCE(a.repo, l.repo) AS repo, MAX(l.official) AS official
-          FROM links l LEFT JOIN repo_aliases a ON a.alias = l.repo
-          GROUP BY l.arxiv_id, COALESCE(a.repo, l.repo)) x
-    JOIN papers p ON p.arxiv_id = x.arxiv_id
-    LEFT JOIN classifications c ON c.repo = x.repo
-    ORDER BY p.arxiv_id, x.repo
-"""
-
-
-def framework_names(raw: object) -> str:
-    """``{"pytorch": 2.5, "keras": 0.4}`` -> ``pytorch;keras`` (highest score first)."""
-    if not isinstance(raw, str) or not raw:
-        return ""
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return ""
-    if isinstance(value, dict):
-        def score(item: tuple[str, object]) -> float:
-            try:
-                return float(item[1])  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                return 0.0
-        items = sorted(value.items(), key=lambda kv: (-score(kv), kv[0]))
-        return ";".join(str(k) for k, _ in items)
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return ""
-
-
 def export_rows(conn: sqlite3.Connection) -> pd.DataFrame:
     """Every (paper, repository) link with the paper's facts and the repository's label."""
     try:
-        cur = conn.execute(_SQL)
-        df = pd.DataFrame.from_records(cur.fetchall(), columns=[d[0] for d in cur.description])
+        names, rows = tables.export_links(conn)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot read the database: {exc}") from exc
+    df = pd.DataFrame.from_records(rows, columns=names)
     if df.empty:
         df = pd.DataFrame({c: pd.Series(dtype=object) for c in EXPORT_COLUMNS})
     df["official"] = df["official"].astype(bool)
-    df["frameworks"] = [framework_names(v) for v in df["frameworks"]]
+    df["frameworks"] = df["frameworks"].fillna("").astype(str)
     df["confidence"] = pd.to_numeric(df["confidence"], errors="coerce").astype(float)
     for col in ("arxiv_id", "title", "published", "primary_category", "categories", "repo",
                 "framework"):

@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from packaging.utils import canonicalize_name
+from packaging.utils import NormalizedName, canonicalize_name
 
 LABELS = ("pytorch", "tensorflow", "jax", "other", "none", "unknown")
 
@@ -31,7 +31,7 @@ class Hit:
 class Table:
     labels: dict[str, str]
     modules: dict[str, Hit]
-    distributions: dict[str, Hit]
+    distributions: dict[NormalizedName, Hit]
     distribution_prefixes: tuple[tuple[str, Hit], ...]
     docker_images: tuple[tuple[re.Pattern[str], str], ...]
     index_urls: tuple[tuple[re.Pattern[str], str], ...]

@@ -187,7 +187,7 @@ def _walk(body: list[ast.stmt], found: list[Import], context: str) -> None:
             for attr in _BODIES:
                 child = getattr(node, attr, None)
                 if child:
-                    _walk(child, found, inner)  # type: ignore[arg-type]
+                    _walk(child, found, inner)
 
 
 def _is_type_checking(test: ast.expr) -> bool:

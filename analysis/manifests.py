@@ -251,11 +251,11 @@ def parse_setup_py(text: str) -> list[Item]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return _scan_strings(text)
     assigned: dict[str, ast.expr] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
                 if isinstance(target, ast.Name):
-                    assigned[target.id] = node.value
+                    assigned[target.id] = stmt.value
     items: list[Item] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -268,10 +268,10 @@ def parse_setup_py(text: str) -> list[Item]:
                     if item:
                         items.append(item)
             elif kw.arg == "extras_require":
-                value = assigned.get(kw.value.id, kw.value) if isinstance(kw.value, ast.Name) \
+                extras = assigned.get(kw.value.id, kw.value) if isinstance(kw.value, ast.Name) \
                     else kw.value
-                if isinstance(value, ast.Dict):
-                    for key, val in zip(value.keys, value.values, strict=False):
+                if isinstance(extras, ast.Dict):
+                    for key, val in zip(extras.keys, extras.values, strict=False):
                         name = key.value if isinstance(key, ast.Constant) else ""
                         sec = DEV if _DEV_WORDS.search(str(name)) else OPTIONAL
                         for spec, line in _strings(val, assigned):

@@ -16,7 +16,7 @@ import yaml
 
 from analysis.dataset import DL_LABELS, LABELS
 from analysis.intervals import share_interval
-from survey.errors import ConfigError
+from survey.core.errors import ConfigError
 
 RELATIONS = {"=": "", ">": "above ", "<": "under ", "~": "about "}
 

@@ -32,9 +32,9 @@ from analysis.claims import Claim, Windows, check_thresholds, evaluate_claims, p
 from analysis.intervals import share_interval
 from analysis.published import Comparison, compare
 from analysis.trends import MIN_MONTHS, TrendFit, fit_trend
-from survey.console import make_progress
-from survey.errors import InputError, StoreError
-from survey.settings import Settings
+from survey.core.errors import InputError, StoreError
+from survey.core.events import SILENT, Events
+from survey.core.settings import Settings
 
 _PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.html$")
 _HREF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$")
@@ -320,10 +320,11 @@ def generate_report(
     conn: sqlite3.Connection, settings: Settings, out_dir: Path, *,
     page_name: str = "index.html", changes: ReportChanges | None = None,
     archive: Sequence[tuple[str, str]] = (), now: datetime | None = None,
+    events: Events = SILENT,
 ) -> tuple[Path, ReportData]:
     """:func:`write_report`, also returning what the page shows (the CLI prints the verdicts)."""
     pages, data = generate_pages(conn, settings, out_dir, [(page_name, archive)],
-                                 changes=changes, now=now)
+                                 changes=changes, now=now, events=events)
     return pages[0], data
 
 
@@ -331,6 +332,7 @@ def generate_pages(
     conn: sqlite3.Connection, settings: Settings, out_dir: Path,
     pages: Sequence[tuple[str, Sequence[tuple[str, str]]]], *,
     changes: ReportChanges | None = None, now: datetime | None = None,
+    events: Events = SILENT,
 ) -> tuple[list[Path], ReportData]:
     """Compute the report once and write it as each ``(page_name, archive)`` page.
 
@@ -348,15 +350,15 @@ def generate_pages(
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(f"cannot create report folder {data_dir}: {exc.strerror}") from exc
-    with make_progress(transient=True) as bar:
-        task = bar.add_task("report: reading the database", total=5)
-        boot = bar.add_task("report: bootstrap replicates", total=settings.report_bootstrap)
+    with events.task("report: reading the database", total=5) as task, \
+            events.task("report: bootstrap replicates", total=settings.report_bootstrap) as boot:
 
         def step(name: str, advance: int) -> None:
-            bar.update(task, advance=advance, description=f"report: {name}")
+            task.update(description=f"report: {name}")
+            task.advance(advance)
 
         def replicate(done: int) -> None:
-            bar.update(boot, completed=done)
+            boot.update(completed=done)
 
         data = build_report_data(conn, settings, now=generated, progress=step,
                                  on_replicate=replicate)

@@ -13,13 +13,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from analysis.evidence import Evidence, note
-from survey.errors import InputError
+from survey.core.errors import InputError
+from survey.store import classifications as stored
 
 # Directories that are never the repository's code and can be huge.
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".ipynb_checkpoints",
@@ -182,10 +182,8 @@ class StoredSource:
         self.label = self.label or self.repo
 
     def entries(self) -> list[Entry]:
-        rows = self.conn.execute(
-            "SELECT path, type, size FROM tree_entries"
-            " WHERE repo = ? AND type IN ('blob', 'commit') ORDER BY path", (self.repo,)).fetchall()
-        entries = [Entry(r[0], r[2], "submodule" if r[1] == "commit" else "file") for r in rows]
+        entries = [Entry(path, size, "submodule" if kind == "commit" else "file")
+                   for path, kind, size in stored.tree(self.conn, self.repo)]
         known = {e.path for e in entries}
         for path in self._selected():
             if path not in known:  # selected files are files even if the tree was not stored
@@ -194,27 +192,17 @@ class StoredSource:
 
     def _selected(self) -> dict[str, str]:
         if self._files is None:
-            self._files = {r[0]: r[1] for r in self.conn.execute(
-                "SELECT path, sha FROM repo_files WHERE repo = ?", (self.repo,))}
+            self._files = stored.selected_files(self.conn, self.repo)
         return self._files
 
     def read(self, path: str, limit: int) -> bytes:
         sha = self._selected().get(path)
         if sha is None:
             raise Unreadable("not downloaded")
-        row = self.conn.execute("SELECT size, content FROM blobs WHERE sha = ?", (sha,)).fetchone()
-        if row is None:
-            raise Unreadable("content missing from the store")
-        if row[0] is not None and row[0] > limit:
-            raise Unreadable(f"skipped: {row[0]:,} bytes, over the {limit:,}-byte cap")
         try:
-            inflater = zlib.decompressobj()
-            data = inflater.decompress(bytes(row[1]), limit + 1)
-        except zlib.error as exc:
-            raise Unreadable(f"stored content corrupt: {exc}") from None
-        if len(data) > limit:
-            raise Unreadable(f"skipped: over the {limit:,}-byte cap")
-        return data
+            return stored.blob(self.conn, sha, limit)
+        except stored.StoredContentError as exc:
+            raise Unreadable(str(exc)) from None
 
     def notes(self) -> list[Evidence]:
         return list(self._notes)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from analysis.classifier import CLASSIFIER_VERSION, classify_path
 from analysis.stored import classify_stored
-from survey.db import connect, transaction, utcnow
+from survey.core.db import open_write, transaction, utcnow
 
 STACKS = {
     "pytorch": (["import torch", "import torch.nn as nn", "import torch.nn.functional as F",
@@ -108,7 +108,7 @@ def write_repo(root: Path, rng: random.Random, label: str) -> int:
 
 def store_repos(base: Path, count: int, db: Path) -> None:
     """The same repositories as the fetcher would store them: tree, blobs, selected files."""
-    conn = connect(db)
+    conn = open_write(db)
     with transaction(conn):
         for i in range(count):
             repo = f"github.com/bench/repo{i:05d}"
@@ -174,7 +174,7 @@ def main() -> int:
 
         db = base / "store.db"
         store_repos(base, args.repos, db)
-        conn = connect(db)
+        conn = open_write(db)
         started = time.perf_counter()
         summary = classify_stored(conn, progress=False)
         elapsed = time.perf_counter() - started

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from crawler.arxiv_client import MAX_PAGE_SIZE  # noqa: E402
 from crawler.windows import parts_for  # noqa: E402
-from survey.settings import Settings  # noqa: E402
+from survey.core.settings import Settings  # noqa: E402
 
 # papers per year in the default categories (union, deduplicated): estimates, see docstring
 VOLUMES = {2018: 28_000, 2019: 38_000, 2020: 48_000, 2021: 52_000, 2022: 58_000,

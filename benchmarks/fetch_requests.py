@@ -35,8 +35,8 @@ from github_server import GitHubServer, add_link  # noqa: E402
 
 from crawler.fetch import fetch_repositories  # noqa: E402
 from crawler.http import RequestStats  # noqa: E402
-from survey.db import connect  # noqa: E402
-from survey.settings import Settings  # noqa: E402
+from survey.core.db import open_write  # noqa: E402
+from survey.core.settings import Settings  # noqa: E402
 
 BUDGET_PER_HOUR = 5000
 TOKEN = "ghp_benchmarkTOKENbenchmarkTOKEN0000"
@@ -80,7 +80,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     with GitHubServer() as gh, tempfile.TemporaryDirectory() as tmp:
-        conn = connect(Path(tmp) / "bench.db")
+        conn = open_write(Path(tmp) / "bench.db")
         population(gh, conn, args.repos, rng)
         settings = Settings(github_api_url=gh.api_url, github_raw_url=gh.raw_url,
                             github_token=TOKEN, http_backoff=0.01)

@@ -25,8 +25,8 @@ from arxiv_server import IN_SCOPE, ArxivServer, in_scope, make_corpus, render_en
 from crawler.arxiv_client import ArxivClient  # noqa: E402
 from crawler.harvest import harvest, store_papers  # noqa: E402
 from crawler.http import RequestStats  # noqa: E402
-from survey.db import connect, transaction  # noqa: E402
-from survey.settings import Settings  # noqa: E402
+from survey.core.db import open_write, transaction  # noqa: E402
+from survey.core.settings import Settings  # noqa: E402
 
 
 def main() -> None:
@@ -39,7 +39,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, ArxivServer(corpus) as server:
         settings = Settings(db=Path(tmp) / "bench.db", arxiv_api_url=server.url,
                             arxiv_delay=0.0, arxiv_page_size=2000, arxiv_timeout=60)
-        conn = connect(settings.db)
+        conn = open_write(settings.db)
         stats = RequestStats()
         began = time.perf_counter()
         summary = harvest(conn, settings, since=since, until=until, categories=IN_SCOPE,
@@ -54,10 +54,10 @@ def main() -> None:
         t0 = time.perf_counter()
         feed = client._parse_answer("bench", 200, page)
         parse_s = time.perf_counter() - t0
-        conn2 = connect(Path(tmp) / "store.db")
+        conn2 = open_write(Path(tmp) / "store.db")
         t0 = time.perf_counter()
         with transaction(conn2):
-            _, _, links = store_papers(conn2, feed.results)
+            _, _, links = store_papers(conn2, feed.results, "2026-01-01T00:00:00Z")
         store_s = time.perf_counter() - t0
 
     print(f"corpus                 {args.papers:,} papers, {wanted:,} in the default categories")

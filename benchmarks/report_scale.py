@@ -33,7 +33,7 @@ def build(n: int) -> Path:
     """The cached synthetic database of ``n`` papers (built once)."""
     from synthetic import fill_synthetic
 
-    from survey.db import connect
+    from survey.core.db import open_write
 
     path = OUT / f"report_scale_{n}.db"
     done = path.with_suffix(".done")
@@ -42,7 +42,7 @@ def build(n: int) -> Path:
     path.unlink(missing_ok=True)
     OUT.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    conn = connect(path)
+    conn = open_write(path)
     summary = fill_synthetic(conn, n, seed=1)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
@@ -55,11 +55,11 @@ def build(n: int) -> Path:
 def child(db: Path, out: Path) -> None:
     """Run one report and print its figures as JSON (called in a fresh process)."""
     from analysis.report import write_report
-    from survey.db import connect
-    from survey.settings import Settings
+    from survey.core.db import open_write
+    from survey.core.settings import Settings
 
     t0 = time.perf_counter()
-    conn = connect(db)
+    conn = open_write(db)
     page = write_report(conn, Settings(), out, now=NOW)
     conn.close()
     seconds = time.perf_counter() - t0

@@ -23,7 +23,7 @@ conversion and replaces the fetching:
 
 Errors::
 
-    ServiceError (survey.errors)     arXiv unreachable, HTTP error after retries, error feed,
+    ServiceError (survey.core.errors)     arXiv unreachable, HTTP error after retries, error feed,
                                      malformed answers after retries
 """
 
@@ -51,8 +51,8 @@ from urllib3.exceptions import (
 )
 
 from crawler.http import RequestStats, RetryPolicy, Throttle, make_session
-from survey.errors import ServiceError
-from survey.settings import Settings
+from survey.core.errors import ServiceError
+from survey.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

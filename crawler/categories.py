@@ -12,7 +12,7 @@ import difflib
 import re
 from collections.abc import Iterable
 
-from survey.errors import InputError
+from survey.core.errors import InputError
 
 # The documented form: archive (lower case, hyphens) optionally followed by .subject.
 CATEGORY_PATTERN = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[A-Za-z]+)?)?$")

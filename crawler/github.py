@@ -31,8 +31,8 @@ from crawler.repo_host import (
     json_body,
 )
 from crawler.selection import Selected, TreeEntry, is_vendored
-from survey.errors import ConfigError, ServiceError
-from survey.settings import Settings
+from survey.core.errors import ConfigError, ServiceError
+from survey.core.settings import Settings
 
 # GitHub's own rules for names: owners are alphanumerics and single hyphens, names add . and _.
 _OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")

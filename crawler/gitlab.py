@@ -27,8 +27,8 @@ from crawler.repo_host import (
     json_body,
 )
 from crawler.selection import Selected, TreeEntry
-from survey.errors import ServiceError
-from survey.settings import Settings
+from survey.core.errors import ServiceError
+from survey.core.settings import Settings
 
 
 class GitLabClient(PoliteClient):

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,12 +34,13 @@ from crawler.categories import category_key, validate_categories
 from crawler.http import RequestStats
 from crawler.links import paper_links
 from crawler.windows import KEY_FORMAT, Window, month_windows, parts_for
-from survey.console import make_progress
-from survey.db import transaction, utcnow
-from survey.errors import InputError
-from survey.settings import Settings
-
-_TS = "%Y-%m-%dT%H:%M:%SZ"
+from survey.core.clock import SYSTEM_CLOCK, Clock, stamp
+from survey.core.db import transaction
+from survey.core.errors import InputError
+from survey.core.events import SILENT, Events, Task
+from survey.core.settings import Settings
+from survey.core.vocab import WindowStatus
+from survey.store import papers as store
 
 
 @dataclass
@@ -62,13 +62,6 @@ class HarvestSummary:
         return asdict(self)
 
 
-@dataclass
-class _WindowRecord:
-    status: str
-    total: int | None
-    fetched: int | None
-
-
 def harvest(
     conn: sqlite3.Connection,
     settings: Settings,
@@ -77,8 +70,8 @@ def harvest(
     until: datetime,
     categories: Sequence[str],
     stats: RequestStats,
-    progress: bool = True,
-    now: datetime | None = None,
+    events: Events = SILENT,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> HarvestSummary:
     """Harvest ``[since, until)`` for ``categories`` into ``conn``; see the module docstring."""
     cats = validate_categories(categories)
@@ -86,17 +79,13 @@ def harvest(
         raise InputError("since/until must be timezone-aware (UTC)")
     if until <= since:
         raise InputError(f"until {until:%Y-%m-%d} is not after since {since:%Y-%m-%d}")
-    now = (now or datetime.now(UTC)).astimezone(UTC)
-    run = _Harvest(conn, settings, cats, stats, now)
+    run = _Harvest(conn, settings, cats, stats, events, clock)
     windows = [w for w in month_windows(since.astimezone(UTC), until.astimezone(UTC))
-               if w.start < now]
-    with _progress(progress) as bar:
-        run.bar = bar
-        overall = bar.add_task("arXiv windows", total=len(windows)) if bar else None
+               if w.start < run.now]
+    with events.task("arXiv windows", total=len(windows)) as overall:
         for window in windows:
             run.process(window)
-            if bar is not None:
-                bar.advance(overall)
+            overall.advance()
         # Short windows of this category set outside the range: every crawl retries them.
         for window in run.stored_short():
             if window.key not in run.seen:
@@ -111,56 +100,32 @@ def last_complete_end(conn: sqlite3.Connection, categories: Sequence[str]) -> da
     A window reaching into the future (the current month) is complete only up to when it was
     harvested, so its end counts as its ``finished_at`` (to the minute).
     """
-    key = category_key(validate_categories(categories))
-    row = conn.execute(
-        "SELECT MAX(MIN(end, substr(finished_at, 1, 16))) FROM harvest_windows"
-        " WHERE categories = ? AND status = 'complete'",
-        (key,),
-    ).fetchone()
-    if row is None or row[0] is None:
-        return None
-    return datetime.strptime(row[0], KEY_FORMAT).replace(tzinfo=UTC)
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Any]:
-    if not enabled:
-        yield None
-        return
-    with make_progress() as bar:
-        yield bar
+    end = store.last_complete_end(conn, category_key(validate_categories(categories)))
+    return None if end is None else datetime.strptime(end, KEY_FORMAT).replace(tzinfo=UTC)
 
 
 class _Harvest:
     """State of one harvest run: client, counters, the windows already visited."""
 
     def __init__(self, conn: sqlite3.Connection, settings: Settings, cats: tuple[str, ...],
-                 stats: RequestStats, now: datetime) -> None:
+                 stats: RequestStats, events: Events, clock: Clock) -> None:
         self.conn = conn
         self.settings = settings
         self.cats = cats
         self.key = category_key(cats)
-        self.now = now
+        self.clock = clock
+        self.now = clock.now().astimezone(UTC)
+        self.events = events
         self.client = ArxivClient(settings, stats)
         self.summary = HarvestSummary()
         self.seen: set[tuple[str, str]] = set()
-        self.bar: Any = None
-        self.recent_after = now - timedelta(days=settings.arxiv_recent_days)
+        self.recent_after = self.now - timedelta(days=settings.arxiv_recent_days)
 
-    def record(self, window: Window) -> _WindowRecord | None:
-        row = self.conn.execute(
-            "SELECT status, total, fetched FROM harvest_windows"
-            " WHERE start = ? AND end = ? AND categories = ?",
-            (*window.key, self.key),
-        ).fetchone()
-        return _WindowRecord(row[0], row[1], row[2]) if row else None
+    def record(self, window: Window) -> store.WindowRecord | None:
+        return store.window_record(self.conn, *window.key, self.key)
 
     def stored_short(self) -> list[Window]:
-        rows = self.conn.execute(
-            "SELECT start, end FROM harvest_windows WHERE categories = ? AND status = 'short'"
-            " ORDER BY start", (self.key,),
-        ).fetchall()
-        return [Window.from_key(r[0], r[1]) for r in rows]
+        return [Window.from_key(a, b) for a, b in store.short_windows(self.conn, self.key)]
 
     def process(self, window: Window, *, allow_split: bool = True) -> None:
         """Skip, split or harvest one window (recursively for splits)."""
@@ -168,10 +133,10 @@ class _Harvest:
         rec = self.record(window)
         recent = window.end > self.recent_after
         if rec is not None and not recent:
-            if rec.status == "complete":
+            if rec.status == WindowStatus.COMPLETE:
                 self.summary.windows_skipped += 1
                 return
-            if rec.status == "split" and rec.total is not None:
+            if rec.status == WindowStatus.SPLIT and rec.total is not None:
                 for child in window.split(self._parts(rec.total)):
                     self.process(child)
                 return
@@ -182,45 +147,32 @@ class _Harvest:
         if allow_split and total > self.settings.arxiv_window_max and window.minutes >= 2:
             children = window.split(self._parts(total))
             with transaction(self.conn):
-                self._save_window(window, "split", total, None, self.client.requests_made - before)
+                self._save_window(window, WindowStatus.SPLIT, total, None,
+                                  self.client.requests_made - before)
             self.summary.windows_split += 1
             for child in children:
                 self.process(child)
             return
-        task = self._task(window, total)
-        result = self.client.fetch_window(query, first=first, on_page=self._advance(task))
+        label = f"  {window.key[0][:10]} .. {window.key[1][:10]}"
+        with self.events.task(label, total=total) as task:
+            result = self.client.fetch_window(query, first=first, on_page=_advance(task))
         result.requests = self.client.requests_made - before
         self._finish(window, result)
-        if task is not None:
-            self.bar.remove_task(task)
 
     def _parts(self, total: int) -> int:
         return parts_for(total, self.settings.arxiv_window_max, self.client.page_size)
 
-    def _task(self, window: Window, total: int) -> Any:
-        if self.bar is None:
-            return None
-        return self.bar.add_task(f"  {window.key[0][:10]} .. {window.key[1][:10]}", total=total)
-
-    def _advance(self, task: Any) -> Callable[[int, int], None] | None:
-        if task is None:
-            return None
-
-        def on_page(added: int, total: int) -> None:
-            self.bar.update(task, advance=added, total=total)
-
-        return on_page
-
     def _finish(self, window: Window, result: WindowResult) -> None:
-        status = "short" if result.short else "complete"
+        status = WindowStatus.SHORT if result.short else WindowStatus.COMPLETE
         with transaction(self.conn):
-            new, updated, links = store_papers(self.conn, result.results.values())
+            new, updated, links = store_papers(self.conn, result.results.values(),
+                                               stamp(self.clock.now()))
             self._save_window(window, status, result.total, result.fetched, result.requests)
         self.summary.papers_new += new
         self.summary.papers_updated += updated
         self.summary.papers_seen += result.fetched
         self.summary.links += links
-        if status == "short":
+        if status == WindowStatus.SHORT:
             self.summary.windows_short += 1
             self.summary.short.append({"start": window.key[0], "end": window.key[1],
                                        "fetched": result.fetched, "total": result.total})
@@ -229,92 +181,45 @@ class _Harvest:
 
     def _save_window(self, window: Window, status: str, total: int | None,
                      fetched: int | None, requests: int) -> None:
-        self.conn.execute(
-            "INSERT INTO harvest_windows (start, end, categories, status, total, fetched,"
-            " requests, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (start, end, categories) DO UPDATE SET status = excluded.status,"
-            " total = excluded.total, fetched = excluded.fetched,"
-            " requests = excluded.requests, finished_at = excluded.finished_at",
-            (*window.key, self.key, status, total, fetched, requests, utcnow()),
-        )
+        store.save_window(self.conn, *window.key, self.key, status, total, fetched, requests,
+                          stamp(self.clock.now()))
 
 
-def paper_row(item: arxiv.Result, harvested_at: str) -> tuple[Any, ...]:
-    """One ``papers`` row from an ``arxiv.Result`` (column order of :data:`_UPSERT`)."""
+def _advance(task: Task) -> Callable[[int, int], None]:
+    def on_page(added: int, total: int) -> None:
+        task.advance(added)
+        task.update(total=total)
+
+    return on_page
+
+
+def paper_record(item: arxiv.Result) -> store.PaperRecord:
+    """One ``papers`` row from an ``arxiv.Result``."""
     arxiv_id, version = short_id(item.entry_id)
-    return (
-        arxiv_id, version, item.title.strip(), (item.summary or "").strip(),
-        item.comment, item.journal_ref, item.doi,
-        item.primary_category or (item.categories[0] if item.categories else ""),
-        " ".join(item.categories),
-        json.dumps([a.name for a in item.authors], ensure_ascii=False),
-        item.published.astimezone(UTC).strftime(_TS),
-        item.updated.astimezone(UTC).strftime(_TS),
-        harvested_at,
+    return store.PaperRecord(
+        arxiv_id=arxiv_id, version=version, title=item.title.strip(),
+        abstract=(item.summary or "").strip(), comment=item.comment,
+        journal_ref=item.journal_ref, doi=item.doi,
+        primary_category=item.primary_category or (item.categories[0] if item.categories
+                                                   else ""),
+        categories=" ".join(item.categories),
+        authors=json.dumps([a.name for a in item.authors], ensure_ascii=False),
+        published=stamp(item.published), updated=stamp(item.updated),
     )
 
 
-_UPSERT = (
-    "INSERT INTO papers (arxiv_id, version, title, abstract, comment, journal_ref, doi,"
-    " primary_category, categories, authors, published, updated, harvested_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (arxiv_id) DO UPDATE SET version = excluded.version, title = excluded.title,"
-    " abstract = excluded.abstract, comment = excluded.comment,"
-    " journal_ref = excluded.journal_ref, doi = excluded.doi,"
-    " primary_category = excluded.primary_category, categories = excluded.categories,"
-    " authors = excluded.authors, published = excluded.published, updated = excluded.updated,"
-    " harvested_at = excluded.harvested_at"
-    " WHERE excluded.version >= papers.version"
-)
-_LINK = (
-    "INSERT INTO links (arxiv_id, repo, host, kind, url, official, source)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (arxiv_id, repo) DO UPDATE SET official = MAX(official, excluded.official)"
-)
+def link_records(abstract: str, comment: str | None) -> list[store.LinkRecord]:
+    """A paper's text links, one per repository (the abstract's first, official wins)."""
+    return [store.LinkRecord(link.repo, link.host, link.kind, link.url, bool(link.official),
+                             link.source) for link in paper_links(abstract, comment)]
 
 
-def store_papers(conn: sqlite3.Connection, items: Any) -> tuple[int, int, int]:
+def store_papers(conn: sqlite3.Connection, items: Iterable[arxiv.Result],
+                 harvested_at: str) -> tuple[int, int, int]:
     """Upsert papers and replace their links; call inside a transaction.
 
-    Returns (new papers, papers whose version or update time changed, links written). A row
-    whose stored version is newer than the one received is left alone, links included.
+    Returns (new papers, papers whose version or update time changed, links written).
     """
-    harvested_at = utcnow()
-    rows = [paper_row(item, harvested_at) for item in items]
-    existing: dict[str, tuple[int, str]] = {}
-    ids = [r[0] for r in rows]
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        marks = ",".join("?" * len(chunk))
-        for row in conn.execute(
-            f"SELECT arxiv_id, version, updated FROM papers WHERE arxiv_id IN ({marks})",  # noqa: S608
-            chunk,
-        ):
-            existing[row[0]] = (row[1], row[2])
-    new = updated = 0
-    write = []
-    for row in rows:
-        old = existing.get(row[0])
-        if old is None:
-            new += 1
-        elif row[1] < old[0]:
-            continue
-        elif (row[1], row[11]) != old:
-            updated += 1
-        write.append(row)
-    conn.executemany(_UPSERT, write)
-    conn.executemany("DELETE FROM links WHERE arxiv_id = ?", [(r[0],) for r in write])
-    link_rows: dict[tuple[str, str], tuple[Any, ...]] = {}
-    for row in write:
-        for link in paper_links(row[3], row[4]):
-            key = (row[0], link.repo)
-            official = int(bool(link.official))
-            prev = link_rows.get(key)
-            if prev is not None:  # the same repository twice: keep the first, "official" wins
-                if official > prev[5]:
-                    link_rows[key] = (*prev[:5], official, prev[6])
-                continue
-            link_rows[key] = (row[0], link.repo, link.host, link.kind, link.url, official,
-                              link.source)
-    conn.executemany(_LINK, list(link_rows.values()))
-    return new, updated, len(link_rows)
+    papers = [paper_record(item) for item in items]
+    links = {p.arxiv_id: link_records(p.abstract, p.comment) for p in papers}
+    return store.write_papers(conn, papers, links, harvested_at)

@@ -70,14 +70,15 @@ class CountingRetry(Retry):
 
     stats: RequestStats | None = None
     service: str = "http"
-    retry_after_max: float = 3600.0
+    # Our own names: urllib3 2.x has an int ``retry_after_max`` of its own (default 6 h).
+    after_cap: float = 3600.0
     backoff_min: float = 0.0
 
     def new(self, **kw: Any) -> CountingRetry:
         obj = super().new(**kw)
         obj.stats = self.stats
         obj.service = self.service
-        obj.retry_after_max = self.retry_after_max
+        obj.after_cap = self.after_cap
         obj.backoff_min = self.backoff_min
         return obj
 
@@ -107,7 +108,7 @@ class CountingRetry(Retry):
         value = super().get_retry_after(response)
         if value is None:
             return None
-        return min(max(value, 0.0), self.retry_after_max)
+        return min(max(value, 0.0), self.after_cap)
 
 
 def make_session(
@@ -138,7 +139,7 @@ def make_session(
     )
     retry.stats = stats
     retry.service = service
-    retry.retry_after_max = policy.retry_after_max
+    retry.after_cap = policy.retry_after_max
     retry.backoff_min = policy.backoff_min
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)

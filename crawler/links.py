@@ -443,8 +443,8 @@ def _is_official(masked: str, start: int, end: int) -> bool:
     if verdict is not None:
         return verdict
     after = masked[end:end + _CONTEXT_CHARS]
-    m = _SENTENCE_END.search(after)
-    post = " ".join(after[: m.start() if m else len(after)].split()[:_POST_WORDS])
+    stop = _SENTENCE_END.search(after)
+    post = " ".join(after[: stop.start() if stop else len(after)].split()[:_POST_WORDS])
     verdict = _cue(post, nearest_last=False)
     return True if verdict is None else verdict
 

@@ -27,9 +27,8 @@ import requests
 
 from crawler.http import RequestStats, RetryPolicy, make_session, redact
 from crawler.selection import Selected, TreeEntry
-from survey.console import err_console
-from survey.errors import RateLimitError, ServiceError
-from survey.settings import Settings
+from survey.core.errors import RateLimitError, ServiceError
+from survey.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -403,5 +402,5 @@ def json_body(resp: requests.Response, url: str) -> Any:
 
 
 def _notify(message: str) -> None:
+    """Without an events sink, a wait goes to the log only (the CLI passes its sink's info)."""
     log.info("%s", message)
-    err_console.print(message, markup=False, soft_wrap=True)

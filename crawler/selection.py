@@ -1,7 +1,7 @@
 """Which files of a repository's tree are worth downloading for the classifier.
 
 Rules (issue 3): every dependency manifest anywhere, then notebooks and Python files by
-relevance up to the caps in :class:`~survey.settings.Settings` (40 Python files, 10 notebooks,
+relevance up to the caps in :class:`~survey.core.settings.Settings` (40 Python files, 10 notebooks,
 300 KB a file, 5 MB a repository). Relevance = shallow paths and names such as train/main/model/
 run first; vendored trees (``third_party/``, ``vendor/``, ...) last. When the Python budget is not
 used up, a few source files of other languages (Lua, Julia, MATLAB, prototxt, C++) fill it, so a
@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from survey.settings import Settings
+from survey.core.settings import Settings
 
 VENDORED_DIRS = frozenset(
     {"third_party", "third-party", "thirdparty", "external", "externals", "vendor", "vendors",

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from survey.errors import InputError
+from survey.core.errors import InputError
 
 # arXiv's first submissions: August 1991.
 ARXIV_START = datetime(1991, 8, 1, tzinfo=UTC)
@@ -49,14 +49,13 @@ def parse_date(text: str, *, option: str = "--since", end: bool = False) -> date
 
 
 def resolve_range(
-    since: str | datetime, until: str | datetime | None, *, now: datetime | None = None
+    since: str | datetime, until: str | datetime | None, *, now: datetime
 ) -> tuple[datetime, datetime]:
-    """Validated ``[since, until)`` in UTC.
+    """Validated ``[since, until)`` in UTC; ``now`` is the run's clock (never read here).
 
     ``until`` defaults to the end of the current month, so the windows (and their stored keys)
     stay month-aligned from one run to the next; a query bound in the future costs nothing.
     """
-    now = now or datetime.now(UTC)
     start = parse_date(since, option="--since") if isinstance(since, str) else _utc(since)
     if until is None:
         stop = _add_month(now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from survey.db import connect
+from survey.core.db import open_write
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +30,6 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def conn(db_path: Path):
-    c = connect(db_path)
+    c = open_write(db_path)
     yield c
     c.close()

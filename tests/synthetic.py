@@ -17,7 +17,7 @@ from datetime import date
 
 import numpy as np
 
-from survey.db import transaction
+from survey.core.db import transaction
 
 STAMP = "2026-01-01T00:00:00Z"
 LABELS = ("pytorch", "tensorflow", "jax", "other", "none")
@@ -95,11 +95,14 @@ def add_classification(
     if frameworks is None:
         frameworks = {} if framework in ("none", "unknown") else {framework: 1.0}
     conn.execute(
-        "INSERT OR REPLACE INTO classifications (repo, framework, frameworks, confidence,"
+        "INSERT OR REPLACE INTO classifications (repo, framework, confidence,"
         " evidence, classifier_version, head_sha, classified_at)"
-        " VALUES (?, ?, ?, ?, '[]', ?, NULL, ?)",
-        (repo, framework, json.dumps(dict(frameworks)), confidence, version, STAMP),
+        " VALUES (?, ?, ?, '[]', ?, NULL, ?)",
+        (repo, framework, confidence, version, STAMP),
     )
+    conn.execute("DELETE FROM classification_scores WHERE repo = ?", (repo,))
+    conn.executemany("INSERT INTO classification_scores (repo, framework, score) VALUES (?, ?, ?)",
+                     [(repo, name, float(score)) for name, score in frameworks.items()])
 
 
 def add_paper_with_code(
@@ -247,10 +250,12 @@ def fill_synthetic(
             conn.execute("INSERT OR IGNORE INTO repos (repo, host, status, created_at, first_seen)"
                          " VALUES (?, 'github.com', 'ok', '2016-01-01T00:00:00Z', ?)",
                          (tool, STAMP))
-            conn.execute("INSERT OR IGNORE INTO classifications (repo, framework, frameworks,"
+            conn.execute("INSERT OR IGNORE INTO classifications (repo, framework,"
                          " confidence, evidence, classifier_version, head_sha, classified_at)"
-                         " VALUES (?, ?, ?, 0.99, '[]', 'synthetic-1', NULL, ?)",
-                         (tool, label, json.dumps({label: 1.0}), STAMP))
+                         " VALUES (?, ?, 0.99, '[]', 'synthetic-1', NULL, ?)",
+                         (tool, label, STAMP))
+            conn.execute("INSERT OR IGNORE INTO classification_scores VALUES (?, ?, 1.0)",
+                         (tool, label))
     for lo in range(0, n_papers, batch):
         hi = min(n_papers, lo + batch)
         papers, repos, links, classes, aliases = rows(lo, hi)
@@ -267,9 +272,13 @@ def fill_synthetic(
                 "INSERT INTO links (arxiv_id, repo, host, kind, url, official, source)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)", links)
             conn.executemany(
-                "INSERT INTO classifications (repo, framework, frameworks, confidence, evidence,"
-                " classifier_version, head_sha, classified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                classes)
+                "INSERT INTO classifications (repo, framework, confidence, evidence,"
+                " classifier_version, head_sha, classified_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [c[:2] + c[3:] for c in classes])
+            conn.executemany(
+                "INSERT INTO classification_scores (repo, framework, score) VALUES (?, ?, ?)",
+                [(c[0], name, float(score)) for c in classes
+                 for name, score in json.loads(c[2]).items()])
         summary.papers += len(papers)
         summary.links += len(links)
         summary.repos += len(repos)

@@ -11,8 +11,8 @@ from arxiv_server import ArxivServer, make_corpus
 from crawler.arxiv_client import EMPTY_PAGE_RETRIES, ArxivClient
 from crawler.http import RequestStats
 from crawler.windows import Window
-from survey.errors import ServiceError
-from survey.settings import Settings
+from survey.core.errors import ServiceError
+from survey.core.settings import Settings
 
 CATS = ("cs.LG", "cs.CV", "cs.CL", "cs.AI", "cs.NE", "stat.ML")
 JAN = Window(datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, tzinfo=UTC))

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import astuple
 from pathlib import Path
 
 import pytest
 
 from crawler.arxiv_client import ArxivClient, _RetryableAnswer, short_id
-from crawler.harvest import paper_row
-from survey.errors import ServiceError
-from survey.settings import Settings
+from crawler.harvest import paper_record
+from survey.core.errors import ServiceError
+from survey.core.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
 
@@ -28,7 +29,7 @@ def test_classic_page_fields(client):
     feed = parse(client, "page_three_entries.xml")
     assert feed.header.total_results == 7 and feed.header.items_per_page == 3
     first, cross, old = feed.results
-    row = paper_row(first, "2024-06-01T00:00:00Z")
+    row = astuple(paper_record(first))
     assert row[:2] == ("2401.00001", 3)
     assert row[2] == "Sparse Mixtures of Experts for <Tiny> Devices & Friends: A Study"
     assert "https://github.com/Example-Lab/tiny-moe" in row[3]
@@ -38,18 +39,18 @@ def test_classic_page_fields(client):
     assert json.loads(row[9]) == ["Ada Lovelace", "Alan Turing"]
     assert row[10] == "2024-01-01T00:02:11Z" and row[11] == "2024-03-15T09:12:44Z"
     # a cross-list keeps its own primary category
-    assert paper_row(cross, "x")[7] == "math.OC"
-    assert json.loads(paper_row(cross, "x")[9]) == ["Émilie du Châtelet"]
-    assert paper_row(cross, "x")[4] is None and paper_row(cross, "x")[6] is None
-    assert paper_row(old, "x")[:2] == ("cs/0112017", 2)
+    assert astuple(paper_record(cross))[7] == "math.OC"
+    assert json.loads(astuple(paper_record(cross))[9]) == ["Émilie du Châtelet"]
+    assert astuple(paper_record(cross))[4] is None and astuple(paper_record(cross))[6] is None
+    assert astuple(paper_record(old))[:2] == ("cs/0112017", 2)
 
 
 def test_2025_backend_page(client):
     feed = parse(client, "page_2025_backend.xml")
     assert feed.header.total_results == 2002 and feed.header.start_index == 2000
-    ids = [paper_row(r, "x")[:2] for r in feed.results]
+    ids = [astuple(paper_record(r))[:2] for r in feed.results]
     assert ids == [("2511.09999", 2), ("2511.10000", 1)]
-    assert paper_row(feed.results[1], "x")[7] == "eess.AS"
+    assert astuple(paper_record(feed.results[1]))[7] == "eess.AS"
 
 
 def test_error_feed_is_raised(client):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from crawler.categories import KNOWN_CATEGORIES, category_key, validate_categories
 from crawler.windows import Window, month_windows, parse_date, parts_for, resolve_range
-from survey.errors import InputError
+from survey.core.errors import InputError
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 

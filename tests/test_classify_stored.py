@@ -11,7 +11,9 @@ import pytest
 
 import analysis.stored as stored
 from analysis.stored import classify_stored
-from survey.db import transaction, utcnow
+from survey.core.db import transaction
+from survey.core.events import RecordedEvents
+from survey.store.classifications import scores
 
 
 def add_repo(conn: sqlite3.Connection, repo: str, status: str = "ok", head: str | None = "c1",
@@ -20,7 +22,7 @@ def add_repo(conn: sqlite3.Connection, repo: str, status: str = "ok", head: str 
     with transaction(conn):
         conn.execute("INSERT INTO repos (repo, host, status, status_detail, head_sha, first_seen)"
                      " VALUES (?, 'github.com', ?, ?, ?, ?)",
-                     (repo, status, detail, head, utcnow()))
+                     (repo, status, detail, head, "2026-06-15T12:00:00Z"))
         for path, data in (files or {}).items():
             sha = hashlib.sha1(data).hexdigest()
             conn.execute("INSERT OR IGNORE INTO blobs (sha, size, content) VALUES (?, ?, ?)",
@@ -51,13 +53,13 @@ def test_classifies_from_stored_files_and_statuses(conn: sqlite3.Connection) -> 
     add_repo(conn, "github.com/a/trunc", status="truncated",
              files={"train.py": b"import jax\nimport flax.linen as nn\n"},
              tree_only=("other.py",))
-    summary = classify_stored(conn, progress=False)
+    summary = classify_stored(conn)
     assert summary.classified == 5 and summary.skipped == 0 and summary.errors == 0
     assert summary.counts == {"pytorch": 1, "unknown": 2, "other": 1, "jax": 1}
 
     torch = row(conn, "github.com/a/torch")
     assert torch["framework"] == "pytorch"
-    assert json.loads(torch["frameworks"])["pytorch"] > 0.8
+    assert scores(conn, "github.com/a/torch")["pytorch"] > 0.8
     assert torch["head_sha"] == "c1" and torch["repo_status"] == "ok"
     assert torch["classifier_version"] == stored.CLASSIFIER_VERSION
     evidence = json.loads(torch["evidence"])
@@ -82,28 +84,28 @@ def test_second_run_skips_and_changes_trigger_reclassification(
         conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
     add_repo(conn, "github.com/a/x", files={"m.py": b"import torch\n"})
     add_repo(conn, "github.com/a/y", status="pending", head=None)
-    assert classify_stored(conn, progress=False).classified == 2
-    again = classify_stored(conn, progress=False)
+    assert classify_stored(conn).classified == 2
+    again = classify_stored(conn)
     assert (again.classified, again.skipped) == (0, 2)
 
     # a new commit
     with transaction(conn):
         conn.execute("UPDATE repos SET head_sha = 'c2' WHERE repo = 'github.com/a/x'")
-    assert classify_stored(conn, progress=False).classified == 1
+    assert classify_stored(conn).classified == 1
     assert row(conn, "github.com/a/x")["head_sha"] == "c2"
 
     # a status change without a new head (pending -> error)
     with transaction(conn):
         conn.execute("UPDATE repos SET status = 'error' WHERE repo = 'github.com/a/y'")
-    assert classify_stored(conn, progress=False).classified == 1
+    assert classify_stored(conn).classified == 1
     assert row(conn, "github.com/a/y")["repo_status"] == "error"
 
     # a new classifier version reclassifies everything, offline
     monkeypatch.setattr(stored, "CLASSIFIER_VERSION", "9.9.9")
-    assert classify_stored(conn, progress=False).classified == 2
+    assert classify_stored(conn).classified == 2
     assert {r[0] for r in conn.execute("SELECT classifier_version FROM classifications")} == {
         "9.9.9"}
-    assert classify_stored(conn, progress=False, force=True).classified == 2
+    assert classify_stored(conn, force=True).classified == 2
 
 
 def test_a_failing_batch_leaves_earlier_batches_and_stored_rows_intact(
@@ -111,21 +113,21 @@ def test_a_failing_batch_leaves_earlier_batches_and_stored_rows_intact(
     for i in range(5):
         add_repo(conn, f"github.com/a/r{i}", files={"m.py": b"import torch\n"})
     monkeypatch.setattr(stored, "BATCH_SIZE", 2)
-    real_store = stored._store
+    real_store = stored.store.write
     calls = {"n": 0}
 
-    def store(conn_, row_, result):
+    def store(conn_, verdict):
         calls["n"] += 1
         if calls["n"] == 4:                     # inside the second batch's transaction
             raise KeyboardInterrupt
-        real_store(conn_, row_, result)
+        real_store(conn_, verdict)
 
-    monkeypatch.setattr(stored, "_store", store)
+    monkeypatch.setattr(stored.store, "write", store)
     with pytest.raises(KeyboardInterrupt):
-        classify_stored(conn, progress=False)
+        classify_stored(conn)
     assert conn.execute("SELECT COUNT(*) FROM classifications").fetchone()[0] == 2
-    monkeypatch.setattr(stored, "_store", real_store)
-    summary = classify_stored(conn, progress=False)
+    monkeypatch.setattr(stored.store, "write", real_store)
+    summary = classify_stored(conn)
     assert (summary.classified, summary.skipped) == (3, 2)
 
 
@@ -137,7 +139,7 @@ def test_classifier_error_is_stored_as_unknown(conn: sqlite3.Connection,
         raise ValueError("bug")
 
     monkeypatch.setattr(stored, "classify", boom)
-    summary = classify_stored(conn, progress=False)
+    summary = classify_stored(conn)
     assert summary.errors == 1
     assert row(conn, "github.com/a/x")["framework"] == "unknown"
 
@@ -147,7 +149,7 @@ def test_corrupt_and_oversized_blobs(conn: sqlite3.Connection) -> None:
     with transaction(conn):
         sha = conn.execute("SELECT sha FROM repo_files WHERE path = 'b.py'").fetchone()[0]
         conn.execute("UPDATE blobs SET content = ? WHERE sha = ?", (b"not zlib", sha))
-    classify_stored(conn, progress=False)
+    classify_stored(conn)
     evidence = json.loads(row(conn, "github.com/a/x")["evidence"])
     assert any(e["file"] == "b.py" and "corrupt" in e["seen"] for e in evidence)
     assert row(conn, "github.com/a/x")["framework"] == "pytorch"
@@ -155,7 +157,10 @@ def test_corrupt_and_oversized_blobs(conn: sqlite3.Connection) -> None:
 
 def test_progress_bar_runs(conn: sqlite3.Connection) -> None:
     add_repo(conn, "github.com/a/x", files={"m.py": b"import torch\n"})
-    assert classify_stored(conn, progress=True).classified == 1
+    events = RecordedEvents()
+    assert classify_stored(conn, events=events).classified == 1
+    assert [(t.description, t.completed, t.finished) for t in events.tasks.values()] == [
+        ("classify", 1, True)]
 
 
 def test_store_errors_propagate_and_merged_repos_are_not_recreated(
@@ -168,20 +173,20 @@ def test_store_errors_propagate_and_merged_repos_are_not_recreated(
 
     monkeypatch.setattr(stored.StoredSource, "entries", locked)
     with pytest.raises(sqlite3.OperationalError):
-        classify_stored(conn, progress=False)
+        classify_stored(conn)
     monkeypatch.undo()
 
     real = stored._classify_row
 
     def merge_then_classify(conn_, row_, summary_):
         result = real(conn_, row_, summary_)
-        if row_["repo"] == "github.com/a/old":   # the fetcher merges it away meanwhile
+        if row_.repo == "github.com/a/old":   # the fetcher merges it away meanwhile
             with transaction(conn_):
                 conn_.execute("DELETE FROM repos WHERE repo = 'github.com/a/old'")
         return result
 
     monkeypatch.setattr(stored, "_classify_row", merge_then_classify)
-    summary = classify_stored(conn, progress=False)
+    summary = classify_stored(conn)
     assert summary.classified == 1
     assert row(conn, "github.com/a/old") is None and row(conn, "github.com/a/x") is not None
 
@@ -192,6 +197,6 @@ def test_lone_surrogate_in_a_stored_notebook_does_not_stop_the_run(
         {"nbformat": 4, "cells": [{"cell_type": "code",
                                    "source": "!pip install torch \ud800\nimport torch\n"}]}
     ).encode()})
-    summary = classify_stored(conn, progress=False)
+    summary = classify_stored(conn)
     assert summary.classified == 1 and summary.errors == 0
     assert row(conn, "github.com/a/nb")["framework"] == "pytorch"

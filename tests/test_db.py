@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from survey.db import apply_migrations, connect, migrations, schema_version, transaction
-from survey.errors import StoreError
+from survey.core.db import apply_migrations, migrations, open_write, schema_version, transaction
+from survey.core.errors import StoreError
 
 
 def test_new_database_is_migrated_and_in_wal(db_path: Path) -> None:
-    conn = connect(db_path)
+    conn = open_write(db_path)
     assert db_path.exists()
     assert schema_version(conn) == migrations()[-1].number
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -23,11 +23,11 @@ def test_new_database_is_migrated_and_in_wal(db_path: Path) -> None:
 
 
 def test_newer_schema_is_refused(db_path: Path) -> None:
-    conn = connect(db_path)
+    conn = open_write(db_path)
     conn.execute("INSERT INTO schema_migrations VALUES (9999, 'future', 'x')")
     conn.close()
     with pytest.raises(StoreError, match="newer"):
-        connect(db_path)
+        open_write(db_path)
 
 
 def test_transaction_rolls_back(conn: sqlite3.Connection) -> None:
@@ -42,6 +42,6 @@ def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="cannot"):
-        connect(bad)
+        open_write(bad)
     assert bad.read_bytes() == b"this is not sqlite" * 100
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 from pathlib import Path
 
 import pandas as pd
@@ -11,9 +12,10 @@ import pytest
 from synthetic import add_classification, add_link, add_paper, add_paper_with_code, add_repo
 from typer.testing import CliRunner
 
-from analysis.export import EXPORT_COLUMNS, export_rows, framework_names, write_export
+from analysis.export import EXPORT_COLUMNS, export_rows, write_export
 from survey.cli import app
-from survey.db import connect
+from survey.core.db import migrations, open_write
+from survey.store.classifications import scores
 
 DESIGN_COLUMNS = ["arxiv_id", "title", "published", "primary_category", "categories", "repo",
                   "official", "framework", "frameworks", "confidence"]
@@ -21,7 +23,7 @@ DESIGN_COLUMNS = ["arxiv_id", "title", "published", "primary_category", "categor
 
 @pytest.fixture
 def filled(db_path: Path) -> Path:
-    conn = connect(db_path)
+    conn = open_write(db_path)
     add_paper_with_code(conn, "2101.00001", "2021-01-05T10:00:00Z", "pytorch",
                         title="Title, with \"quotes\"\nand a newline",
                         frameworks={"keras": 0.5, "pytorch": 2.0, "tensorflow": 0.5})
@@ -38,7 +40,7 @@ def filled(db_path: Path) -> Path:
 
 
 def test_columns_and_values(filled: Path) -> None:
-    conn = connect(filled)
+    conn = open_write(filled)
     df = export_rows(conn)
     conn.close()
     assert list(df.columns) == EXPORT_COLUMNS == DESIGN_COLUMNS
@@ -54,10 +56,31 @@ def test_columns_and_values(filled: Path) -> None:
     assert third["official"] is False and third["frameworks"] == ""
 
 
-def test_framework_names_tolerates_odd_json() -> None:
-    assert framework_names(None) == "" and framework_names("nope") == ""
-    assert framework_names('["a", "b"]') == "a;b"
-    assert framework_names('{"x": "high", "y": 1}') == "y;x"
+def test_legacy_framework_json_migrates_to_scores(db_path: Path) -> None:
+    """Scores stored as JSON by schema 30 become rows; odd JSON never stops the upgrade."""
+    db_path.parent.mkdir(parents=True)
+    conn = sqlite3.connect(db_path)
+    for mig in migrations():
+        if mig.number <= 30:
+            conn.executescript(mig.sql)
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY"
+                         " KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            conn.execute("INSERT INTO schema_migrations VALUES (?, ?, 'x')",
+                         (mig.number, mig.name))
+    for repo, raw in (("github.com/a/none", "nope"), ("github.com/a/list", '["a", "b"]'),
+                      ("github.com/a/dict", '{"x": "high", "y": 1}')):
+        conn.execute("INSERT INTO repos (repo, host, first_seen) VALUES (?, 'github.com', 'x')",
+                     (repo,))
+        conn.execute("INSERT INTO classifications (repo, framework, frameworks, confidence,"
+                     " evidence, classifier_version, classified_at)"
+                     " VALUES (?, 'other', ?, 0.5, '[]', 'v', 'x')", (repo, raw))
+    conn.commit()
+    conn.close()
+    conn = open_write(db_path)
+    names = {repo: ";".join(scores(conn, repo)) for repo in
+             ("github.com/a/none", "github.com/a/list", "github.com/a/dict")}
+    assert names == {"github.com/a/none": "", "github.com/a/list": "a;b", "github.com/a/dict": "y"}
+    conn.close()
 
 
 def test_cli_csv_to_stdout_round_trips(filled: Path) -> None:
@@ -111,7 +134,7 @@ def test_failed_write_keeps_the_previous_file(filled: Path, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "links.json"
     out.write_text("previous export")
-    conn = connect(filled)
+    conn = open_write(filled)
 
     def boom(*_a, **_k):
         raise KeyboardInterrupt
@@ -126,7 +149,7 @@ def test_failed_write_keeps_the_previous_file(filled: Path, tmp_path: Path,
 
 
 def test_empty_database_exports_header_only(db_path: Path) -> None:
-    connect(db_path).close()
+    open_write(db_path).close()
     result = CliRunner().invoke(app, ["export", "--db", str(db_path)])
     assert result.exit_code == 0 and result.stdout.strip() == ",".join(DESIGN_COLUMNS)
     result = CliRunner().invoke(app, ["export", "--db", str(db_path), "--format", "json"])

@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +16,17 @@ import pytest
 from github_server import GitHubServer, add_link
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.clock import NOW
 from test_github import FILES, TOKEN, fast, repo_row, run
 
 from crawler.fetch import fetch_repositories, select_work
 from crawler.http import RequestStats
-from survey.db import connect
-from survey.errors import InputError
+from survey.core.clock import FixedClock
+from survey.core.db import open_write
+from survey.core.errors import InputError
+from survey.core.events import RecordedEvents
 
-LATER = datetime.now(UTC) + timedelta(days=45)
+LATER = NOW + timedelta(days=45)
 
 
 @pytest.fixture
@@ -106,29 +109,29 @@ def test_without_token_a_304_is_charged(gh: GitHubServer, conn) -> None:
 def test_recently_checked_quiet_repositories_are_not_due(gh: GitHubServer, conn) -> None:
     _fetched(gh, conn, pushed_at="2019-01-01T00:00:00Z")
     summary = run(conn, fast(gh, github_token=TOKEN), mode="due",
-                  now=datetime.now(UTC) + timedelta(days=5))
+                  now=NOW + timedelta(days=5))
     assert summary.outcomes == {} and gh.counts["api"] == 0
 
 
 def test_quiet_repositories_are_due_at_every_monthly_run_even_after_short_months(
         gh: GitHubServer, conn) -> None:
     _fetched(gh, conn, pushed_at="2019-01-01T00:00:00Z")
-    checked = datetime.now(UTC)
+    checked = NOW
     assert select_work(conn, "due", checked + timedelta(days=26)) == []
     for month_length in (28, 29, 30, 31):  # checked just after the last run started
         assert select_work(conn, "due", checked + timedelta(days=month_length, minutes=-5))
 
 
 def test_active_repositories_are_due_every_run(gh: GitHubServer, conn) -> None:
-    recent = (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    recent = (NOW - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
     gh.model.add_repo("Acme/Busy", FILES, pushed_at=recent)
     gh.model.add_repo("Acme/Quiet", FILES, pushed_at="2019-01-01T00:00:00Z")
     add_link(conn, "2001.00001", "github.com/acme/busy")
     add_link(conn, "2001.00002", "github.com/acme/quiet")
     run(conn, fast(gh, github_token=TOKEN))
-    work = select_work(conn, "due", datetime.now(UTC) + timedelta(days=1))
+    work = select_work(conn, "due", NOW + timedelta(days=1))
     assert [w.repo for w in work] == ["github.com/acme/busy"]
-    assert select_work(conn, "pending", datetime.now(UTC)) == []
+    assert select_work(conn, "pending", NOW) == []
 
 
 def test_changed_head_fetches_only_new_blobs(gh: GitHubServer, conn) -> None:
@@ -228,11 +231,13 @@ import sys
 sys.path.insert(0, {tests!r})
 from crawler.fetch import fetch_repositories
 from crawler.http import RequestStats
-from survey.db import connect
-from survey.settings import load_settings
+from survey.core.clock import FixedClock
+from survey.core.db import open_write
+from survey.core.settings import load_settings
+from survey.core.events import RecordedEvents
 settings = load_settings({{"http_backoff": 0.01, "raw_workers": 2}})
-conn = connect({db!r})
-summary = fetch_repositories(conn, settings, RequestStats(), progress=False)
+conn = open_write({db!r})
+summary = fetch_repositories(conn, settings, RequestStats())
 print(summary.as_dict())
 """
 
@@ -248,7 +253,7 @@ def _child(gh: GitHubServer, db: Path) -> subprocess.Popen[str]:
 @pytest.mark.slow
 def test_kill_9_resumes_with_nothing_lost_and_nothing_twice(gh: GitHubServer, db_path) -> None:
     n = 12
-    conn = connect(db_path)
+    conn = open_write(db_path)
     for i in range(n):
         files = {f"m{j}.py": b"# repo %d file %d\n" % (i, j) for j in range(4)}
         gh.model.add_repo(f"Acme/R{i:02d}", {**files, "requirements.txt": b"torch\n"})
@@ -270,7 +275,7 @@ def test_kill_9_resumes_with_nothing_lost_and_nothing_twice(gh: GitHubServer, db
     assert child.returncode == -signal.SIGKILL
     watcher.close()
 
-    conn = connect(db_path)
+    conn = open_write(db_path)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finished = {r[0] for r in conn.execute("SELECT repo FROM repos WHERE status = 'ok'")}
     assert 3 <= len(finished) < n
@@ -290,7 +295,7 @@ def test_kill_9_resumes_with_nothing_lost_and_nothing_twice(gh: GitHubServer, db
     assert child.returncode == 0, err
     asked = {s.path.split("/")[4] for s in gh.seen if s.kind == "api"}
     assert not asked & {r.split("/")[-1] for r in finished}  # nothing fetched twice
-    conn = connect(db_path)
+    conn = open_write(db_path)
     assert conn.execute("SELECT COUNT(*) FROM repos WHERE status = 'ok'").fetchone()[0] == n
     assert conn.execute("SELECT COUNT(*) FROM repo_files").fetchone()[0] == 5 * n
     # requirements.txt is shared by all: stored once
@@ -298,11 +303,14 @@ def test_kill_9_resumes_with_nothing_lost_and_nothing_twice(gh: GitHubServer, db
     conn.close()
 
 
-def test_progress_bar_is_drawn(gh: GitHubServer, conn, capsys) -> None:
+def test_progress_is_reported_to_the_events_sink(gh: GitHubServer, conn, capsys) -> None:
     gh.model.add_repo("Acme/Net", FILES)
     add_link(conn, "2001.00001", "github.com/acme/net")
-    fetch_repositories(conn, fast(gh, github_token=TOKEN), RequestStats(), progress=True)
-    assert "fetch repositories" in capsys.readouterr().err
+    events = RecordedEvents()
+    fetch_repositories(conn, fast(gh, github_token=TOKEN), RequestStats(), events=events)
+    task = next(t for t in events.tasks.values() if t.description == "fetch repositories")
+    assert task.total == 1 and task.completed == 1 and task.finished
+    assert capsys.readouterr().err == ""  # the library itself prints nothing
 
 
 def test_second_old_name_in_one_run_costs_one_request(gh: GitHubServer, conn) -> None:
@@ -346,7 +354,7 @@ def test_renames_and_links_in_any_order_keep_one_row_per_repository(
         months: list[int]) -> None:
     """Repositories renamed between monthly runs, linked under any of their names."""
     db = tmp_path_factory.mktemp("db") / "s.db"
-    conn = connect(db)
+    conn = open_write(db)
     with GitHubServer() as server:
         names = {i: f"Org/Repo{i}" for i in range(3)}
         for i in range(3):
@@ -369,8 +377,8 @@ def test_renames_and_links_in_any_order_keep_one_row_per_repository(
                 if name not in linked:
                     add_link(conn, f"20{month:02d}.{len(linked):05d}", name)
                     linked.append(name)
-            fetch_repositories(conn, fast(server), RequestStats(), progress=False, mode="due",
-                               now=datetime.now(UTC) + timedelta(days=31 * (month + 1)))
+            fetch_repositories(conn, fast(server), RequestStats(), mode="due",
+                               clock=FixedClock(NOW + timedelta(days=31 * (month + 1))))
     rows = conn.execute("SELECT repo, remote_id, status FROM repos").fetchall()
     assert len(rows) == 3 and {r["status"] for r in rows} == {"ok"}
     assert {r["repo"] for r in rows} == {f"github.com/{n.lower()}" for n in names.values()}

@@ -12,7 +12,7 @@ from crawler.selection import (
     relevance_key,
     select_files,
 )
-from survey.settings import Settings
+from survey.core.settings import Settings
 
 
 def blob(path: str, size: int = 100) -> TreeEntry:

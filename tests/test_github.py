@@ -9,16 +9,20 @@ import time
 import traceback
 import zlib
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
 from github_server import GitHubServer, add_link, blob_sha
+from support.clock import NOW
 
 from crawler.fetch import fetch_repositories
 from crawler.github import GitHubClient
 from crawler.http import RequestStats
-from survey.errors import ConfigError, RateLimitError, ServiceError
-from survey.settings import Settings
+from survey.core.clock import FixedClock
+from survey.core.errors import ConfigError, RateLimitError, ServiceError
+from survey.core.events import RecordedEvents
+from survey.core.settings import Settings
 
 TOKEN = "ghp_SENTINEL0123456789abcdefSENTINEL42"
 
@@ -45,9 +49,15 @@ def repo_row(conn: Any, repo: str) -> dict[str, Any]:
     return dict(row)
 
 
-def run(conn: Any, settings: Settings, **kw: Any) -> Any:
-    kw.setdefault("progress", False)
-    return fetch_repositories(conn, settings, RequestStats(), **kw)
+def run(conn: Any, settings: Settings, *, now: datetime = NOW,
+        events: RecordedEvents | None = None, **kw: Any) -> Any:
+    return fetch_repositories(conn, settings, RequestStats(), clock=FixedClock(now),
+                              events=RecordedEvents() if events is None else events, **kw)
+
+
+def said(events: RecordedEvents) -> str:
+    """Every message the stage sent to its events sink (what the CLI would print)."""
+    return "\n".join(events.texts())
 
 
 FILES = {
@@ -121,9 +131,9 @@ def test_two_names_for_one_id_end_as_one_row(gh: GitHubServer, conn) -> None:
     gh.model.add_repo("Acme/Net", FILES)
     add_link(conn, "2001.00001", "github.com/acme/net")
     run(conn, fast(gh))
-    conn.execute("INSERT INTO classifications (repo, framework, frameworks, confidence,"
+    conn.execute("INSERT INTO classifications (repo, framework, confidence,"
                  " evidence, classifier_version, classified_at) VALUES ('github.com/acme/net',"
-                 " 'pytorch', '{}', 0.9, '[]', 'v1', '2020-01-01T00:00:00Z')")
+                 " 'pytorch', 0.9, '[]', 'v1', '2020-01-01T00:00:00Z')")
     gh.model.rename("Acme/Net", "Acme/Net2")
     add_link(conn, "2001.00002", "github.com/acme/net2")
     run(conn, fast(gh))
@@ -174,12 +184,13 @@ def test_primary_rate_limit_waits_until_reset_with_a_message(gh: GitHubServer, c
     add_link(conn, "2001.00001", "github.com/acme/net")
     gh.exhaust_rate_limit(reset_in=2.0)
     started = time.monotonic()
-    summary = run(conn, fast(gh, github_token=TOKEN))
+    events = RecordedEvents()
+    summary = run(conn, fast(gh, github_token=TOKEN), events=events)
     waited = time.monotonic() - started
     assert summary.outcomes == {"ok": 1}
     assert waited >= 1.5
     assert gh.counts["rate_limited"] == 1
-    err = capsys.readouterr().err
+    err = said(events)
     assert "rate limit" in err and "waiting" in err
 
 
@@ -188,10 +199,11 @@ def test_spent_budget_is_waited_for_before_asking(gh: GitHubServer, conn, capsys
     gh.model.add_repo("Acme/Net", FILES)
     add_link(conn, "2001.00001", "github.com/acme/net")
     gh.set_budget(1, reset_in=2)  # the metadata answer spends the last request
-    summary = run(conn, fast(gh))
+    events = RecordedEvents()
+    summary = run(conn, fast(gh), events=events)
     assert summary.outcomes == {"ok": 1}
     assert gh.counts["rate_limited"] == 0
-    assert "rate limit spent" in capsys.readouterr().err
+    assert "rate limit spent" in said(events)
 
 
 def test_rate_limit_beyond_bound_aborts_with_one_line(gh: GitHubServer, conn) -> None:
@@ -212,7 +224,7 @@ def test_secondary_limit_retry_after_is_honoured(gh: GitHubServer, conn, status:
                  body={"message": "You have exceeded a secondary rate limit."}, kind="api")
     stats = RequestStats()
     started = time.monotonic()
-    summary = fetch_repositories(conn, fast(gh), stats, progress=False)
+    summary = fetch_repositories(conn, fast(gh), stats)
     assert time.monotonic() - started >= 0.9
     assert summary.outcomes == {"ok": 1}
     # urllib3 already honours retry-after on 429; the client does it for 403.
@@ -235,7 +247,7 @@ def test_5xx_is_retried_with_backoff_and_counted(gh: GitHubServer, conn) -> None
     add_link(conn, "2001.00001", "github.com/acme/net")
     gh.add_fault(r"/git/trees/", 502, times=1)
     stats = RequestStats()
-    summary = fetch_repositories(conn, fast(gh), stats, progress=False)
+    summary = fetch_repositories(conn, fast(gh), stats)
     assert summary.outcomes == {"ok": 1}
     assert stats.retries["github HTTP 502"] == 1
 
@@ -304,7 +316,7 @@ def test_slow_answer_beyond_timeout_is_retried(gh: GitHubServer, conn) -> None:
     add_link(conn, "2001.00001", "github.com/acme/net")
     gh.add_fault(r"^/api/repos/acme/net$", delay=1.0, times=1)
     stats = RequestStats()
-    summary = fetch_repositories(conn, fast(gh, http_timeout=0.3), stats, progress=False)
+    summary = fetch_repositories(conn, fast(gh, http_timeout=0.3), stats)
     assert summary.outcomes == {"ok": 1}
     assert sum(v for k, v in stats.retries.items() if "Timeout" in k) == 1
 
@@ -377,7 +389,8 @@ def test_sentinel_token_never_leaks(gh: GitHubServer, conn, db_path, caplog, cap
                  body={"message": f"echo Authorization: Bearer {TOKEN}"})
     gh.add_fault(r"acme/slow", delay=0.5, times=100)
     gh.exhaust_rate_limit(reset_in=1.0)
-    run(conn, fast(gh, github_token=TOKEN, http_timeout=0.2, http_retries=1))
+    events = RecordedEvents()
+    run(conn, fast(gh, github_token=TOKEN, http_timeout=0.2, http_retries=1), events=events)
     # Exceptions that end a run: a limit too long to wait out, a token the server rejects.
     add_link(conn, "2001.00005", "github.com/acme/later")
     gh.model.add_repo("Acme/Later", FILES)
@@ -393,7 +406,7 @@ def test_sentinel_token_never_leaks(gh: GitHubServer, conn, db_path, caplog, cap
     details = [r[0] or "" for r in conn.execute("SELECT status_detail FROM repos")]
     assert any("500" in d for d in details)
     out = capsys.readouterr()
-    texts = [caplog.text, out.out, out.err, *details, *errors]
+    texts = [caplog.text, out.out, out.err, said(events), *details, *errors]
     assert all(TOKEN not in t for t in texts)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     for path in db_path.parent.iterdir():
@@ -404,12 +417,14 @@ def test_warns_once_without_token(gh: GitHubServer, conn, capsys) -> None:
     for i in range(3):
         gh.model.add_repo(f"Acme/R{i}", FILES)
         add_link(conn, f"2001.0000{i}", f"github.com/acme/r{i}")
-    run(conn, fast(gh))
-    assert capsys.readouterr().err.count("GITHUB_TOKEN is not set") == 1
+    events = RecordedEvents()
+    run(conn, fast(gh), events=events)
+    assert said(events).count("GITHUB_TOKEN is not set") == 1
     gh.model.add_repo("Acme/R9", FILES)
     add_link(conn, "2001.00009", "github.com/acme/r9")
-    assert run(conn, fast(gh, github_token=TOKEN)).outcomes == {"ok": 1}
-    assert "GITHUB_TOKEN" not in capsys.readouterr().err
+    events = RecordedEvents()
+    assert run(conn, fast(gh, github_token=TOKEN), events=events).outcomes == {"ok": 1}
+    assert "GITHUB_TOKEN" not in said(events)
 
 
 def test_rejected_token_stops_the_run_with_one_clear_line(gh: GitHubServer, conn) -> None:
@@ -439,10 +454,11 @@ def test_anonymous_budget_is_60_an_hour(gh: GitHubServer, conn, capsys) -> None:
         gh.model.add_repo(f"Acme/R{i:02d}", {"train.py": b"import torch\n"})
         add_link(conn, f"2001.{i:05d}", f"github.com/acme/r{i:02d}")
     gh.set_budget(30, reset_in=2, authorized=False)
-    summary = run(conn, fast(gh))
+    events = RecordedEvents()
+    summary = run(conn, fast(gh), events=events)
     assert summary.outcomes == {"ok": 21}
     assert gh.counts["charged"] == 63 and gh.counts["rate_limited"] == 0
-    assert "rate limit spent" in capsys.readouterr().err
+    assert "rate limit spent" in said(events)
 
 
 def test_retry_after_as_http_date(gh: GitHubServer, conn) -> None:

@@ -5,17 +5,19 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from github_server import add_link
 from gitlab_server import GitLabServer
+from support.clock import NOW
 
 from crawler.fetch import fetch_repositories
 from crawler.gitlab import GitLabClient
 from crawler.http import RequestStats
-from survey.settings import Settings
+from survey.core.clock import FixedClock
+from survey.core.settings import Settings
 
 
 @pytest.fixture
@@ -31,8 +33,8 @@ def fast(gl: GitLabServer, **kw: Any) -> Settings:
     return Settings(**base)
 
 
-def run(conn: Any, settings: Settings, **kw: Any) -> Any:
-    return fetch_repositories(conn, settings, RequestStats(), progress=False, **kw)
+def run(conn: Any, settings: Settings, *, now: datetime = NOW, **kw: Any) -> Any:
+    return fetch_repositories(conn, settings, RequestStats(), clock=FixedClock(now), **kw)
 
 
 FILES = {"train.py": b"import mindspore\n", "requirements.txt": b"mindspore\n",
@@ -110,7 +112,7 @@ def test_refresh_with_etag_and_changed_head(gl: GitLabServer, conn) -> None:
     gl.add_project("team/tool", FILES)
     add_link(conn, "2001.00001", "gitlab.com/team/tool", kind="gitlab")
     run(conn, fast(gl))
-    later = datetime.now(UTC) + timedelta(days=40)
+    later = NOW + timedelta(days=40)
     gl.counts.clear()
     assert run(conn, fast(gl), mode="due", now=later).outcomes == {"unchanged": 1}
     assert gl.counts["not_modified"] == 1 and gl.counts["api"] == 1

@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from arxiv_server import IN_SCOPE, ArxivServer, in_scope, make_corpus
+from support.clock import NOW
 
 from crawler.harvest import harvest, last_complete_end
 from crawler.http import RequestStats
 from crawler.links import paper_links
-from survey.errors import ServiceError
-from survey.settings import Settings
+from survey.core.clock import FixedClock
+from survey.core.errors import ServiceError
+from survey.core.settings import Settings
 
 SINCE, UNTIL = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 4, 1, tzinfo=UTC)
 LATER = datetime(2024, 9, 1, tzinfo=UTC)  # every window is old: finished ones are skipped
@@ -37,7 +39,7 @@ def settings_for(server: ArxivServer, **kw) -> Settings:
 
 def run(conn, server, *, now=LATER, since=SINCE, until=UNTIL, cats=IN_SCOPE, **kw):
     return harvest(conn, settings_for(server, **kw), since=since, until=until, categories=cats,
-                   stats=RequestStats(), progress=False, now=now)
+                   stats=RequestStats(), clock=FixedClock(now))
 
 
 def stored(conn) -> dict[str, dict]:
@@ -207,10 +209,10 @@ def test_cross_listed_papers_are_fetched_once_with_their_primary(conn, server, c
 
 
 def test_last_complete_end_of_the_current_month_is_when_it_was_harvested(conn):
-    real_now = datetime.now(UTC)
-    month = real_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    corpus = make_corpus(50, month, real_now, seed=3)
+    now = NOW.replace(second=31)
+    month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    corpus = make_corpus(50, month, now, seed=3)
     with ArxivServer(corpus) as server:
-        run(conn, server, now=real_now, since=month, until=month + timedelta(days=40))
+        run(conn, server, now=now, since=month, until=month + timedelta(days=40))
     end = last_complete_end(conn, IN_SCOPE)
-    assert end is not None and real_now - timedelta(minutes=2) <= end <= datetime.now(UTC)
+    assert end == now.replace(second=0)  # to the minute, by the run's own clock

@@ -14,11 +14,15 @@ from datetime import UTC, datetime
 import pytest
 from arxiv_server import IN_SCOPE, ArxivServer, make_corpus
 from local_github import github_env, github_settings
+from rich.console import Console
 
-from crawler.pipeline import STAGES, StageContext, harvest_stage, run_crawl
-from survey.db import connect
-from survey.errors import InputError, ServiceError, StoreError
-from survey.settings import Settings
+from survey.cli.render import render_crawl_summary
+from survey.core.clock import FixedClock
+from survey.core.db import open_write
+from survey.core.errors import InputError, ServiceError, StoreError
+from survey.core.events import RecordedEvents
+from survey.core.settings import Settings
+from survey.jobs.crawl import STAGES, StageContext, harvest_stage, run_crawl
 
 NOW = datetime(2024, 9, 1, tzinfo=UTC)
 
@@ -36,7 +40,7 @@ def settings_for(server, db) -> Settings:
 
 
 def runs(db) -> list[dict]:
-    conn = connect(db)
+    conn = open_write(db)
     rows = [dict(r) for r in conn.execute("SELECT * FROM runs ORDER BY id")]
     conn.close()
     return rows
@@ -56,7 +60,7 @@ def test_an_extra_stage_sees_the_harvest_and_is_recorded(server, db_path, capsys
         return {"links_seen": n}
 
     summary = run_crawl(settings_for(server, db_path), since="2024-01", until="2024-02",
-                        categories=IN_SCOPE, progress=False, now=NOW,
+                        categories=IN_SCOPE, clock=FixedClock(NOW),
                         stages=[("harvest", harvest_stage), ("count", count_links)])
     assert summary.outcome == "ok" and summary.requests == {"arxiv": server.request_count}
     assert seen["harvest"]["papers_new"] > 0 and seen["categories"] == IN_SCOPE
@@ -67,7 +71,9 @@ def test_an_extra_stage_sees_the_harvest_and_is_recorded(server, db_path, capsys
     assert recorded["stages"]["count"] == {"links_seen": seen["harvest"]["links"]}
     assert recorded["args"]["categories"] == list(IN_SCOPE)
     assert json.loads(run["requests"]) == {"arxiv": server.request_count}
-    err = capsys.readouterr().err
+    console = Console(record=True, width=200)
+    console.print(render_crawl_summary(summary))
+    err = console.export_text()
     assert "survey crawl: ok" in err and "links_seen" in err
 
 
@@ -77,13 +83,13 @@ def test_a_failing_stage_is_recorded_as_failed(server, db_path):
 
     with pytest.raises(ServiceError):
         run_crawl(settings_for(server, db_path), since="2024-01", until="2024-01",
-                  progress=False, now=NOW, stages=[("harvest", harvest_stage), ("broken", broken)])
+                  clock=FixedClock(NOW), stages=[("harvest", harvest_stage), ("broken", broken)])
     (run,) = runs(db_path)
     assert run["outcome"] == "failed"
     summary = json.loads(run["summary"])
     assert summary["error"] == "GitHub said no [403]" and summary["stages"]["harvest"]
     # what the harvest stored before the failure stays
-    conn = connect(db_path)
+    conn = open_write(db_path)
     assert conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0] > 0
 
 
@@ -95,7 +101,7 @@ def test_a_token_in_a_stage_error_is_never_recorded(server, db_path):
 
     settings = settings_for(server, db_path).replace(github_token=token)
     with pytest.raises(RuntimeError):
-        run_crawl(settings, since="2024-01", until="2024-01", progress=False, now=NOW,
+        run_crawl(settings, since="2024-01", until="2024-01", clock=FixedClock(NOW),
                   stages=[("leaky", leaky)])
     (run,) = runs(db_path)
     assert run["outcome"] == "failed" and token not in run["summary"]
@@ -108,7 +114,7 @@ def test_a_corrupt_database_in_a_stage_is_a_one_line_store_error(server, db_path
 
     with pytest.raises(StoreError, match="^database error in stage corrupt: database disk image"):
         run_crawl(settings_for(server, db_path), since="2024-01", until="2024-01",
-                  progress=False, now=NOW, stages=[("corrupt", corrupt)])
+                  clock=FixedClock(NOW), stages=[("corrupt", corrupt)])
     assert runs(db_path)[0]["outcome"] == "failed"
 
 
@@ -118,24 +124,28 @@ def test_interrupt_is_recorded(server, db_path):
 
     with pytest.raises(KeyboardInterrupt):
         run_crawl(settings_for(server, db_path), since="2024-01", until="2024-01",
-                  progress=False, now=NOW, stages=[("stop", interrupt)])
+                  clock=FixedClock(NOW), stages=[("stop", interrupt)])
     assert runs(db_path)[0]["outcome"] == "interrupted"
 
 
 def test_bad_input_never_opens_the_database(server, tmp_path):
     db = tmp_path / "none" / "survey.db"
     with pytest.raises(InputError):
-        run_crawl(settings_for(server, db), since="2024", categories=["cs.NOPE"], now=NOW)
+        run_crawl(settings_for(server, db), since="2024", categories=["cs.NOPE"],
+                  clock=FixedClock(NOW))
     with pytest.raises(InputError):
-        run_crawl(settings_for(server, db), since="banana", now=NOW)
+        run_crawl(settings_for(server, db), since="banana", clock=FixedClock(NOW))
     assert not db.parent.exists()
 
 
-def test_progress_bars_run(server, db_path, capsys):
+def test_progress_goes_to_the_events_sink(server, db_path, capsys):
+    events = RecordedEvents()
     summary = run_crawl(settings_for(server, db_path), since="2024-01", until="2024-02",
-                        progress=True, now=NOW)
+                        events=events, clock=FixedClock(NOW))
     assert summary.outcome == "ok"
-    assert "arXiv windows" in capsys.readouterr().err
+    windows = [t for t in events.tasks.values() if t.description == "arXiv windows"]
+    assert windows and windows[0].completed == windows[0].total == 2 and windows[0].finished
+    assert capsys.readouterr().err == ""  # nothing below the CLI writes to the terminal
 
 
 @pytest.mark.slow
@@ -172,11 +182,11 @@ def test_a_locked_database_is_a_one_line_store_error(server, db_path):
     try:
         with pytest.raises(StoreError) as info:
             run_crawl(settings_for(server, db_path), since="2024-02", until="2024-02",
-                      progress=False, now=NOW, stages=[("harvest", harvest_while_locked)])
+                      clock=FixedClock(NOW), stages=[("harvest", harvest_while_locked)])
     finally:
         for blocker in blockers:
             blocker.execute("ROLLBACK")
             blocker.close()
     assert str(info.value) == "database error in stage harvest: database is locked"
-    conn = connect(db_path)
+    conn = open_write(db_path)
     assert conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 0

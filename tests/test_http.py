@@ -11,7 +11,7 @@ from crawler.http import CountingRetry, RequestStats, RetryPolicy, make_session,
 
 def test_retry_after_is_capped() -> None:
     retry = CountingRetry(total=3)
-    retry.retry_after_max = 0.3
+    retry.after_cap = 0.3
     answer = HTTPResponse(status=503, headers={"Retry-After": "3600"})
     assert retry.get_retry_after(answer) == 0.3
 

@@ -6,21 +6,22 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from arxiv_server import ArxivServer, Paper
 from github_server import GitHubServer
+from support.clock import NOW
 
-from crawler.pipeline import run_crawl
-from survey.db import connect
-from survey.lock import exclusive_run
-from survey.refresh import OVERLAP_DAYS, archive_pages, run_refresh
-from survey.settings import Settings
+from survey.core.clock import FixedClock
+from survey.core.db import open_write
+from survey.core.lock import exclusive_run
+from survey.core.settings import Settings
+from survey.jobs.crawl import run_crawl
+from survey.jobs.refresh import OVERLAP_DAYS, archive_pages, run_refresh
 
 ROOT = Path(__file__).resolve().parent.parent
-NOW = datetime.now(UTC).replace(microsecond=0)
 FRAMEWORK_CODE = {
     "torch": {"train.py": b"import torch\nimport torch.nn as nn\n", "requirements.txt": b"torch\n"},
     "tf": {"model.py": b"import tensorflow as tf\nfrom tensorflow.keras import layers\n",
@@ -67,12 +68,12 @@ def settings(ax: ArxivServer, gh: GitHubServer, tmp_path: Path) -> Settings:
 
 def crawl(s: Settings, *, now: datetime = NOW) -> None:
     since = (NOW - timedelta(days=70)).strftime("%Y-%m-%d")
-    summary = run_crawl(s, since=since, progress=False, now=now)
+    summary = run_crawl(s, since=since, clock=FixedClock(now))
     assert summary.outcome == "ok"
 
 
 def count(db: Path, sql: str) -> int:
-    conn = connect(db)
+    conn = open_write(db)
     try:
         return conn.execute(sql).fetchone()[0]
     finally:
@@ -87,19 +88,19 @@ def test_refresh_with_nothing_new_asks_arxiv_at_most_twice_and_github_for_free(s
     ax.reset_counts()
     gh.reset_counts()
 
-    result = run_refresh(s, progress=False, now=NOW)
+    result = run_refresh(s, clock=FixedClock(NOW))
 
     assert result.crawl.outcome == "ok"
     assert 1 <= ax.request_count <= 2
     assert gh.counts["charged"] == 0
     assert gh.counts["raw"] == 0
     assert gh.counts["not_modified"] >= 1  # the active repositories were re-checked, for free
-    assert result.since <= datetime.now(UTC) - timedelta(days=OVERLAP_DAYS)
+    assert result.since <= NOW - timedelta(days=OVERLAP_DAYS)
     month_page = s.reports_dir / f"{NOW:%Y-%m}.html"
     assert sorted(p.name for p in result.pages) == sorted([month_page.name, "index.html"])
     index = (s.reports_dir / "index.html").read_text()
     assert "What changed" in index and month_page.name in index
-    run = connect(s.db).execute(
+    run = open_write(s.db).execute(
         "SELECT outcome, requests FROM runs WHERE command = 'refresh'").fetchone()
     assert run["outcome"] == "ok" and '"arxiv"' in run["requests"]
 
@@ -116,7 +117,7 @@ def test_refresh_after_a_month_fetches_only_the_new(servers, tmp_path):
     ax.reset_counts()
     gh.reset_counts()
 
-    run_refresh(s, progress=False, now=NOW)
+    run_refresh(s, clock=FixedClock(NOW))
 
     assert count(s.db, "SELECT COUNT(*) FROM papers") == papers_before + 30
     fetched = {r.path.split("/")[3] for r in gh.seen
@@ -136,10 +137,10 @@ def test_refresh_catches_up_after_github_was_down(servers, tmp_path):
         add_repo(gh, i, owner="late")
     down = s.replace(github_api_url="http://127.0.0.1:9", github_raw_url="http://127.0.0.1:9",
                      http_retries=0)
-    run_refresh(down, progress=False, now=NOW)
+    run_refresh(down, clock=FixedClock(NOW))
     assert count(s.db, "SELECT COUNT(*) FROM repos WHERE repo LIKE 'github.com/late/%'"
                        " AND status = 'error'") == 5
-    run_refresh(s, progress=False, now=NOW)
+    run_refresh(s, clock=FixedClock(NOW))
     assert count(s.db, "SELECT COUNT(*) FROM repos WHERE repo LIKE 'github.com/late/%'"
                        " AND status = 'ok'") == 5
 
@@ -157,7 +158,7 @@ def test_refresh_without_a_database_is_a_clear_error_and_creates_nothing(tmp_pat
 
 def test_refresh_before_any_complete_window_is_a_clear_error(tmp_path):
     db = tmp_path / "x.db"
-    connect(db).close()
+    open_write(db).close()
     proc = subprocess.run(
         [sys.executable, "-m", "survey.cli", "refresh", "--db", str(db)],
         capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=60,
@@ -170,10 +171,10 @@ def test_stale_running_rows_are_marked_interrupted(servers, tmp_path):
     ax, gh = servers
     s = settings(ax, gh, tmp_path)
     crawl(s)
-    conn = connect(s.db)
+    conn = open_write(s.db)
     conn.execute("INSERT INTO runs (command, started_at, outcome) VALUES ('crawl', 'x', 'running')")
     conn.close()
-    run_refresh(s, progress=False, now=NOW)
+    run_refresh(s, clock=FixedClock(NOW))
     assert count(s.db, "SELECT COUNT(*) FROM runs WHERE outcome = 'running'") == 0
     assert count(s.db, "SELECT COUNT(*) FROM runs WHERE outcome = 'interrupted'") == 1
 

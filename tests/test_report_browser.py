@@ -19,8 +19,8 @@ import pytest
 from synthetic import add_paper_with_code, fill_synthetic
 
 from analysis.report import write_report
-from survey.db import connect
-from survey.settings import Settings
+from survey.core.db import open_write
+from survey.core.settings import Settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -61,7 +61,7 @@ def run_browser(url: str, profile: Path, *extra: str) -> tuple[str, list[str]]:
 @pytest.fixture(scope="module")
 def page(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("browser")
-    conn = connect(root / "s.db")
+    conn = open_write(root / "s.db")
     fill_synthetic(conn, 20_000, seed=7)
     add_paper_with_code(conn, "2610.99999", "2026-10-30", "pytorch", title=EVIL)
     out = write_report(conn, Settings(report_bootstrap=40), root / "out", now=NOW)

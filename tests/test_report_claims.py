@@ -11,8 +11,8 @@ from synthetic import add_paper_with_code, fill_synthetic
 from analysis import dataset
 from analysis.claims import NOT_ENOUGH, NOT_SUPPORTED, SUPPORTED, evaluate_claims
 from analysis.trends import fit_trend
-from survey.errors import ConfigError
-from survey.settings import Settings
+from survey.core.errors import ConfigError
+from survey.core.settings import Settings
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -27,9 +27,9 @@ def _claims(conn, settings: Settings | None = None, replicates: int = 60):
 
 @pytest.fixture(scope="module")
 def synthetic_conn(tmp_path_factory):
-    from survey.db import connect
+    from survey.core.db import open_write
 
-    conn = connect(tmp_path_factory.mktemp("claims") / "s.db")
+    conn = open_write(tmp_path_factory.mktemp("claims") / "s.db")
     fill_synthetic(conn, 60_000, seed=11)
     yield conn
     conn.close()
@@ -111,8 +111,10 @@ def test_alive_old_framework_contradicts_c3(conn) -> None:
     def label(i: int) -> str:
         return "other" if i % 10 == 0 else "pytorch"
     _flat(conn, label, date(2024, 11, 1), 24, 20)
-    conn.execute("UPDATE classifications SET frameworks = '{\"mxnet\": 1.0}'"
-                 " WHERE framework = 'other'")
+    conn.execute("DELETE FROM classification_scores WHERE repo IN"
+                 " (SELECT repo FROM classifications WHERE framework = 'other')")
+    conn.execute("INSERT INTO classification_scores (repo, framework, score)"
+                 " SELECT repo, 'mxnet', 1.0 FROM classifications WHERE framework = 'other'")
     claims, _ = _claims(conn)
     assert claims["C3"].verdict == NOT_SUPPORTED and "MXNet" in claims["C3"].reason
     mxnet = next(d for d in claims["C3"].details if d["measure"] == "MXNet")

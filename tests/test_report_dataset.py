@@ -102,8 +102,8 @@ def test_dying_uses_reads_scores_and_survives_bad_json(conn) -> None:
     add_paper_with_code(conn, "1801.00004", "2018-01-08", "pytorch",
                         frameworks={"pytorch": 0.9, "keras": 0.05, "theano": 0.05})  # noise
     add_paper_with_code(conn, "1801.00005", "2018-01-09", "other")
-    conn.execute("UPDATE classifications SET frameworks = 'not json' "
-                 "WHERE repo = 'github.com/u180100005/r0'")
+    # A label without scores (what a legacy row of unreadable JSON migrates to).
+    conn.execute("DELETE FROM classification_scores WHERE repo = 'github.com/u180100005/r0'")
     uses = dataset.dying_uses(conn)
     assert sorted(map(tuple, uses.to_numpy())) == [
         ("github.com/u180100001/r0", "Theano"), ("github.com/u180100002/r0", "Keras (standalone)"),

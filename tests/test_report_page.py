@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from analysis.report import ReportChanges, write_report
 from survey.cli import app
-from survey.db import connect
-from survey.errors import InputError
-from survey.settings import Settings
+from survey.core.db import open_write
+from survey.core.errors import InputError
+from survey.core.settings import Settings
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 EVIL = "<script>alert(1)</script> & \"quoted\""
@@ -25,7 +25,7 @@ FAST = Settings(report_bootstrap=40)
 
 
 def make_db(path: Path, n: int = 20_000) -> Path:
-    conn = connect(path)
+    conn = open_write(path)
     fill_synthetic(conn, n, seed=5)
     add_paper_with_code(conn, "2610.99999", "2026-10-30", "pytorch", title=EVIL)
     conn.close()
@@ -35,7 +35,7 @@ def make_db(path: Path, n: int = 20_000) -> Path:
 @pytest.fixture(scope="module")
 def page_dir(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("page")
-    conn = connect(make_db(root / "s.db"))
+    conn = open_write(make_db(root / "s.db"))
     write_report(conn, FAST, root / "out", now=NOW)
     conn.close()
     return root / "out"
@@ -98,14 +98,14 @@ def test_claims_csv_has_numbers(page_dir: Path) -> None:
 
 
 def test_same_data_same_page(tmp_path: Path, page_dir: Path, html: str) -> None:
-    conn = connect(make_db(tmp_path / "again.db"))
+    conn = open_write(make_db(tmp_path / "again.db"))
     page = write_report(conn, FAST, tmp_path / "out", now=NOW)
     conn.close()
     assert page.read_text(encoding="utf-8") == html
 
 
 def test_monthly_pages_share_a_folder_without_clobbering(tmp_path: Path) -> None:
-    conn = connect(make_db(tmp_path / "s.db", n=3000))
+    conn = open_write(make_db(tmp_path / "s.db", n=3000))
     out = tmp_path / "reports"
     changes = ReportChanges(since="2026-10-01", new_papers=321, new_repos=45,
                             shares_before={"pytorch": 0.8, "tensorflow": 0.1},
@@ -190,7 +190,7 @@ def test_cli_report_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_failed_run_keeps_the_previous_files(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    conn = connect(make_db(tmp_path / "s.db", n=2000))
+    conn = open_write(make_db(tmp_path / "s.db", n=2000))
     page = write_report(conn, FAST, tmp_path / "out", now=NOW)
     before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
     add_paper_with_code(conn, "2610.88888", "2026-10-20", "jax")  # the next run differs

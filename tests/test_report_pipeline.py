@@ -17,9 +17,10 @@ from synthetic import add_classification, add_repo
 
 from analysis.export import export_rows
 from analysis.report import write_report
-from crawler.pipeline import harvest_stage, run_crawl
-from survey.db import connect
-from survey.settings import Settings
+from survey.core.clock import FixedClock
+from survey.core.db import open_write
+from survey.core.settings import Settings
+from survey.jobs.crawl import harvest_stage, run_crawl
 
 NOW = datetime(2024, 4, 1, tzinfo=UTC)
 LABELS = ["pytorch", "pytorch", "tensorflow", "jax", "none", "unknown"]
@@ -32,13 +33,13 @@ def harvested(db_path):
         settings = Settings(db=db_path, arxiv_api_url=srv.url, arxiv_delay=0.0,
                             arxiv_page_size=100, arxiv_timeout=2.0, arxiv_retries=1)
         run_crawl(settings, since="2024-01", until="2024-02", categories=IN_SCOPE,
-                  progress=False, now=NOW, stages=[("harvest", harvest_stage)])
+                  clock=FixedClock(NOW), stages=[("harvest", harvest_stage)])
     return db_path, list(in_scope(corpus))
 
 
 def test_report_and_export_over_harvested_papers(harvested, tmp_path) -> None:
     db, expected = harvested
-    conn = connect(db)
+    conn = open_write(db)
     repos = [r[0] for r in conn.execute("SELECT DISTINCT repo FROM links ORDER BY repo")]
     assert repos, "the harvest stored no links"
     for i, repo in enumerate(repos):  # what the fetch and classify stages would write

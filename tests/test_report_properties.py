@@ -9,7 +9,7 @@ from synthetic import add_classification, add_paper, add_repo, fill_synthetic
 
 from analysis import dataset
 from analysis.intervals import wilson
-from survey.db import connect
+from survey.core.db import open_write
 
 LABEL = st.sampled_from(["pytorch", "tensorflow", "jax", "other", "none", "unknown"])
 # A paper: a list of (repository number, official, label); repositories may be shared.
@@ -19,7 +19,7 @@ PAPER = st.lists(st.tuples(st.integers(0, 6), st.booleans(), LABEL), min_size=1,
 @settings(max_examples=40, deadline=None)
 @given(st.lists(PAPER, min_size=1, max_size=8))
 def test_each_paper_sums_to_one_or_zero(papers) -> None:
-    conn = connect(":memory:")
+    conn = open_write(":memory:")
     labels: dict[int, str] = {}
     for i, links in enumerate(papers):
         aid = f"2601.{i:05d}"
@@ -62,7 +62,7 @@ def test_wilson_brackets_the_share(a: float, b: float) -> None:
 
 
 def test_synthetic_can_be_appended_to() -> None:
-    conn = connect(":memory:")
+    conn = open_write(":memory:")
     first = fill_synthetic(conn, 2000, seed=1)
     second = fill_synthetic(conn, 500, seed=2, id_offset=50_000)
     total = conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from survey.errors import ConfigError
-from survey.settings import DEFAULT_CATEGORIES, load_settings
+from survey.core.errors import ConfigError
+from survey.core.settings import DEFAULT_CATEGORIES, load_settings
 
 
 def test_layering_defaults_environment_options() -> None:

@@ -13,10 +13,12 @@ from arxiv_server import IN_SCOPE, ArxivServer, make_corpus
 from local_github import github_settings
 from rich.console import Console
 
-from crawler.pipeline import run_crawl
-from survey.db import connect, transaction
-from survey.settings import Settings
-from survey.status import collect_status, render_status
+from survey.cli.render import render_status
+from survey.core.clock import FixedClock
+from survey.core.db import open_write, transaction
+from survey.core.settings import Settings
+from survey.jobs.crawl import run_crawl
+from survey.jobs.status import collect_status
 
 
 def render(status: dict) -> str:
@@ -28,8 +30,8 @@ def render(status: dict) -> str:
 def crawl(db: Path, server: ArxivServer, **kw) -> None:
     settings = Settings(db=db, arxiv_api_url=server.url, arxiv_delay=0.0, arxiv_page_size=100,
                         arxiv_timeout=2.0, arxiv_retries=1, **github_settings(), **kw)
-    run_crawl(settings, since="2024-01", until="2024-02", categories=IN_SCOPE, progress=False,
-              now=datetime(2024, 9, 1, tzinfo=UTC))
+    run_crawl(settings, since="2024-01", until="2024-02", categories=IN_SCOPE,
+              clock=FixedClock(datetime(2024, 9, 1, tzinfo=UTC)))
 
 
 def test_status_of_an_empty_database(conn):
@@ -44,7 +46,7 @@ def test_status_after_crawls_with_a_short_window(db_path):
     corpus = make_corpus(400, datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC))
     with ArxivServer(corpus, overstate_windows={"202402010000": 4}) as server:
         crawl(db_path, server)
-    conn = connect(db_path)
+    conn = open_write(db_path)
     status = collect_status(conn)
     n = conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
     assert status["papers"]["total"] == n > 300
@@ -67,9 +69,9 @@ def test_status_shows_repositories_and_frameworks_when_present(conn):
         conn.execute("INSERT INTO repos (repo, host, status, first_seen) VALUES"
                      " ('github.com/a/b', 'github.com', 'ok', '2024-01-01'),"
                      " ('github.com/a/c', 'github.com', 'missing', '2024-01-01')")
-        conn.execute("INSERT INTO classifications (repo, framework, frameworks, confidence,"
+        conn.execute("INSERT INTO classifications (repo, framework, confidence,"
                      " evidence, classifier_version, classified_at) VALUES"
-                     " ('github.com/a/b', 'pytorch', '{}', 0.9, '[]', '1', '2024-01-01')")
+                     " ('github.com/a/b', 'pytorch', 0.9, '[]', '1', '2024-01-01')")
         conn.execute("INSERT INTO runs (command, started_at, outcome, summary) VALUES"
                      " ('crawl', '2024-01-01T00:00:00Z', 'failed',"
                      " '{\"error\": \"cannot reach arXiv [x]\"}')")

@@ -16,9 +16,9 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from survey.console import err_console
-from survey.errors import SurveyError
-from survey.settings import Settings, load_settings
+from survey.cli.console import err_console
+from survey.core.errors import SurveyError
+from survey.core.settings import Settings, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -14,8 +14,8 @@ from rich.text import Text
 from analysis.classifier import Classification, classify_path
 from analysis.evidence import printable
 from survey.cli import DbOption, command, settings_for
-from survey.console import err_console
-from survey.errors import InputError, SurveyError
+from survey.cli.console import err_console
+from survey.core.errors import InputError, SurveyError
 
 
 @command("classify")

@@ -1,4 +1,4 @@
-"""`survey crawl`: parse options, call :func:`crawler.pipeline.run_crawl`."""
+"""`survey crawl`: parse options, call :func:`survey.jobs.crawl.run_crawl`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from survey.cli import DbOption, command, settings_for
-from survey.settings import parse_categories
+from survey.core.settings import parse_categories
 
 
 @command("crawl")
@@ -34,13 +34,18 @@ def crawl(
     db: DbOption = None,
 ) -> None:
     """Harvest arXiv papers and their code links (then the later stages), resumably."""
-    from crawler.pipeline import run_crawl
+    from survey.cli.console import RichEvents, err_console
+    from survey.cli.render import render_crawl_summary
+    from survey.jobs.crawl import run_crawl
 
     settings = settings_for(
         db, arxiv_api_url=arxiv_api_url, arxiv_delay=arxiv_delay,
         categories=parse_categories(categories) if categories is not None else None,
     )
-    run_crawl(
-        settings, since=since, until=until, categories=settings.categories,
-        progress=sys.stderr.isatty() if progress is None else progress,
-    )
+    events = RichEvents(progress=sys.stderr.isatty() if progress is None else progress)
+    try:
+        summary = run_crawl(settings, since=since, until=until, categories=settings.categories,
+                            events=events)
+    finally:
+        events.close()
+    err_console.print(render_crawl_summary(summary))

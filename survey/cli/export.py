@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from survey.cli import DbOption, command, settings_for
-from survey.errors import StoreError
 
 
 @command("export")
@@ -22,18 +21,13 @@ def export(
 ) -> None:
     """One row per (paper, repository) link with the paper and the repository's label."""
     from analysis.export import check_format, write_export
-    from survey.db import connect
+    from survey.core.db import reading
 
     fmt = check_format(fmt, out)
     settings = settings_for(db)
-    if not settings.db.exists():
-        raise StoreError(f"no database at {settings.db}: run `survey crawl --since 2018` first")
-    conn = connect(settings.db)
-    try:
+    with reading(settings.db) as conn:
         rows = write_export(conn, fmt, out if out is not None else sys.stdout)
-    finally:
-        conn.close()
     if out is not None:
-        from survey.console import err_console
+        from survey.cli.console import err_console
 
         err_console.print(f"wrote {rows:,} rows to {out}", markup=False, highlight=False)

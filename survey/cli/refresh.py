@@ -1,4 +1,4 @@
-"""`survey refresh`: parse options, call :func:`survey.refresh.run_refresh`, print."""
+"""`survey refresh`: parse options, call :func:`survey.jobs.refresh.run_refresh`, print."""
 
 from __future__ import annotations
 
@@ -26,11 +26,16 @@ def refresh(
     Exit codes: 0 done, 2 bad configuration, 3 database unusable, 4 a service kept failing
     (the next refresh catches up), 75 another crawl or refresh is running (try later).
     """
-    from survey.refresh import run_refresh
+    from survey.cli.console import RichEvents, err_console
+    from survey.cli.render import render_crawl_summary
+    from survey.jobs.refresh import run_refresh
 
     settings = settings_for(db, reports_dir=out)
-    result = run_refresh(
-        settings, progress=sys.stderr.isatty() if progress is None else progress
-    )
+    events = RichEvents(progress=sys.stderr.isatty() if progress is None else progress)
+    try:
+        result = run_refresh(settings, events=events)
+    finally:
+        events.close()
+    err_console.print(render_crawl_summary(result.crawl))
     for page in result.pages:
         typer.echo(f"wrote {page}")

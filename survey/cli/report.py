@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from survey.cli import DbOption, command, settings_for
-from survey.errors import StoreError
 
 
 @command("report")
@@ -37,19 +37,19 @@ def report(
 ) -> None:
     """Write the report: one self-contained HTML page plus each chart's data as CSV."""
     from analysis.report import generate_report
-    from survey.db import connect
+    from survey.cli.console import RichEvents
+    from survey.core.db import reading
 
     settings = settings_for(
         db, reports_dir=out, report_months=months, claim_majority=majority,
         claim_two_frameworks=two_frameworks, claim_dying_share=dying_share,
         claim_min_papers=min_papers, report_bootstrap=bootstrap)
-    if not settings.db.exists():
-        raise StoreError(f"no database at {settings.db}: run `survey crawl --since 2018` first")
-    conn = connect(settings.db)
+    events = RichEvents(progress=sys.stderr.isatty())
     try:
-        page, data = generate_report(conn, settings, settings.reports_dir)
+        with reading(settings.db) as conn:
+            page, data = generate_report(conn, settings, settings.reports_dir, events=events)
     finally:
-        conn.close()
+        events.close()
     typer.echo(f"wrote {page} ({len(data.charts)} charts, data in {page.parent}/"
                f"{page.stem}-data/)")
     for claim in data.claims:

@@ -1,4 +1,4 @@
-"""`survey status`: parse options, call :func:`survey.status.collect_status`, print."""
+"""`survey status`: parse options, call :func:`survey.jobs.status.collect_status`, print."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 
 from survey.cli import DbOption, command, settings_for
-from survey.errors import StoreError
 
 
 @command("status")
@@ -18,17 +17,13 @@ def status(
     db: DbOption = None,
 ) -> None:
     """What the database holds: papers, links by host, harvest windows, the last runs."""
-    from survey.db import connect
-    from survey.status import collect_status, render_status
+    from survey.cli.render import render_status
+    from survey.core.db import reading
+    from survey.jobs.status import collect_status
 
     settings = settings_for(db)
-    if not settings.db.exists():
-        raise StoreError(f"no database at {settings.db}: run `survey crawl --since 2018` first")
-    conn = connect(settings.db)
-    try:
+    with reading(settings.db) as conn:
         figures = collect_status(conn)
-    finally:
-        conn.close()
     if as_json:
         typer.echo(json.dumps(figures, indent=2))
     else:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from survey.errors import LockedError, StoreError
+from survey.core.errors import LockedError, StoreError
 
 
 def lock_path(db: Path) -> Path:

@@ -17,13 +17,21 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from analysis.dataset import framework_shares
+from analysis.report import ReportChanges, generate_pages
 from crawler.categories import validate_categories
 from crawler.harvest import last_complete_end
-from crawler.pipeline import (
+from survey.core import db
+from survey.core.clock import SYSTEM_CLOCK, Clock
+from survey.core.errors import InputError, StoreError
+from survey.core.events import SILENT, Events
+from survey.core.lock import exclusive_run
+from survey.core.settings import Settings
+from survey.jobs.crawl import (
     CrawlSummary,
     StageContext,
     classify_stage,
@@ -31,9 +39,7 @@ from crawler.pipeline import (
     harvest_stage,
     run_crawl,
 )
-from survey.db import connect, transaction
-from survey.errors import InputError, StoreError
-from survey.settings import Settings
+from survey.store import counts, runs
 
 # Days of overlap with the last harvest: papers announced late and new versions are caught.
 OVERLAP_DAYS = 7
@@ -48,14 +54,15 @@ class RefreshSummary:
     since: datetime
     pages: list[Path]
 
+    def to_json(self) -> dict[str, Any]:
+        return {**self.crawl.to_json(), "since": self.since.isoformat(),
+                "pages": [str(p) for p in self.pages]}
+
 
 def mark_interrupted_runs(conn: sqlite3.Connection) -> int:
     """Runs still 'running' while we hold the lock died (killed, power cut): say so."""
-    with transaction(conn):
-        cur = conn.execute(
-            "UPDATE runs SET outcome = 'interrupted' WHERE outcome = 'running'"
-        )
-    return cur.rowcount
+    with db.transaction(conn):
+        return runs.mark_interrupted(conn)
 
 
 def refresh_start(conn: sqlite3.Connection, categories: tuple[str, ...]) -> datetime:
@@ -83,23 +90,15 @@ def archive_pages(reports_dir: Path) -> list[tuple[str, str]]:
 
 def _totals(conn: sqlite3.Connection, now: datetime, months: int) -> dict[str, Any]:
     """Counts and shares that "what changed since the last refresh" compares."""
-    from analysis.dataset import framework_shares
-
-    papers = conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
-    repos = conn.execute("SELECT COUNT(*) FROM repos").fetchone()[0]
-    last = conn.execute(
-        "SELECT MAX(started_at) FROM runs WHERE command = 'refresh' AND outcome = 'ok'"
-    ).fetchone()[0]
-    shares = framework_shares(conn, months=months, now=now)
-    return {"papers": papers, "repos": repos, "shares": shares, "last": last}
+    papers, repos = counts.totals(conn)
+    return {"papers": papers, "repos": repos, "last": runs.last_ok_start(conn, "refresh"),
+            "shares": framework_shares(conn, months=months, now=now)}
 
 
 def report_stage_for(before: dict[str, Any], now: datetime) -> Any:
     """The refresh's last stage: this month's page and the index, with what changed."""
 
     def report_stage(ctx: StageContext) -> dict[str, Any]:
-        from analysis.report import ReportChanges, generate_pages
-
         after = _totals(ctx.conn, now, ctx.settings.report_months)
         changes = ReportChanges(
             since=before["last"][:10] if before["last"] else "the first crawl",
@@ -113,7 +112,7 @@ def report_stage_for(before: dict[str, Any], now: datetime) -> Any:
         archive = sorted({*archive_pages(out), (month, f"{month}.html")}, reverse=True)
         written, _ = generate_pages(ctx.conn, ctx.settings, out,
                                     [(f"{month}.html", ()), ("index.html", archive)],
-                                    changes=changes, now=now)
+                                    changes=changes, now=now, events=ctx.events)
         return {"pages": [str(p) for p in written], "new_papers": changes.new_papers,
                 "new_repos": changes.new_repos}
 
@@ -121,23 +120,19 @@ def report_stage_for(before: dict[str, Any], now: datetime) -> Any:
 
 
 def run_refresh(
-    settings: Settings, *, progress: bool = True, now: datetime | None = None
+    settings: Settings, *, events: Events = SILENT, clock: Clock = SYSTEM_CLOCK
 ) -> RefreshSummary:
     """Lock, catch up from the last harvest, refetch what is due, reclassify, report."""
-    from survey.lock import exclusive_run
-
-    now = now or datetime.now(UTC)
+    now = clock.now()
     categories = validate_categories(settings.categories)
     if not settings.db.is_file():
         raise StoreError(f"no database at {settings.db}: run `survey crawl --since YEAR` first")
+    db.check_writable_target(settings.db)
     with exclusive_run(settings.db, "refresh"):
-        conn = connect(settings.db)
-        try:
+        with db.writing(settings.db, clock=clock) as conn:
             mark_interrupted_runs(conn)
             since = refresh_start(conn, categories)
             before = _totals(conn, now, settings.report_months)
-        finally:
-            conn.close()
         stages = [
             ("harvest", harvest_stage),
             ("fetch", fetch_stage("due")),
@@ -145,8 +140,8 @@ def run_refresh(
             ("report", report_stage_for(before, now)),
         ]
         summary = run_crawl(
-            settings, since=since, until=None, categories=categories, progress=progress,
-            stages=stages, now=now, command="refresh", locked=True,
+            settings, since=since, until=None, categories=categories, events=events,
+            stages=stages, clock=clock, command="refresh", locked=True,
         )
     pages = [Path(p) for p in summary.stages.get("report", {}).get("pages", [])]
     return RefreshSummary(summary, since, pages)

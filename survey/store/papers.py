@@ -1,0 +1,168 @@
+"""Papers, their code links and the harvest windows: the harvest's rows.
+
+Papers are upserted on the arXiv id without version; an older version never overwrites a newer
+one, and a paper's abstract and comment links are replaced whenever its row is written. Call the
+writers inside a :func:`survey.core.db.transaction`, together with the window record, so a window
+is stored whole or not at all.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from survey.core.vocab import LinkSource, WindowStatus
+
+
+@dataclass(frozen=True)
+class PaperRecord:
+    """One ``papers`` row (dates as stored: ISO 8601 UTC with seconds)."""
+
+    arxiv_id: str
+    version: int
+    title: str
+    abstract: str
+    comment: str | None
+    journal_ref: str | None
+    doi: str | None
+    primary_category: str
+    categories: str
+    authors: str          # JSON list of names
+    published: str
+    updated: str
+
+
+@dataclass(frozen=True)
+class LinkRecord:
+    """One link of a paper to a repository or page (``links`` row)."""
+
+    repo: str
+    host: str
+    kind: str
+    url: str
+    official: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class WindowRecord:
+    status: str
+    total: int | None
+    fetched: int | None
+
+
+_UPSERT = (
+    "INSERT INTO papers (arxiv_id, version, title, abstract, comment, journal_ref, doi,"
+    " primary_category, categories, authors, published, updated, harvested_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (arxiv_id) DO UPDATE SET version = excluded.version, title = excluded.title,"
+    " abstract = excluded.abstract, comment = excluded.comment,"
+    " journal_ref = excluded.journal_ref, doi = excluded.doi,"
+    " primary_category = excluded.primary_category, categories = excluded.categories,"
+    " authors = excluded.authors, published = excluded.published, updated = excluded.updated,"
+    " harvested_at = excluded.harvested_at"
+    " WHERE excluded.version >= papers.version"
+)
+_LINK = (
+    "INSERT INTO links (arxiv_id, repo, host, kind, url, official, source)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (arxiv_id, repo) DO UPDATE SET official = MAX(official, excluded.official)"
+)
+# The sources the harvest owns: a paper's rewrite replaces only these links.
+TEXT_SOURCES = (LinkSource.ABSTRACT.value, LinkSource.COMMENT.value)
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def stored_versions(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """arxiv_id -> (version, updated) of the papers already stored among ``ids``."""
+    found: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(
+            f"SELECT arxiv_id, version, updated FROM papers WHERE arxiv_id IN ({marks})",  # noqa: S608
+            tuple(chunk),
+        ):
+            found[row[0]] = (row[1], row[2])
+    return found
+
+
+def write_papers(conn: sqlite3.Connection, papers: Sequence[PaperRecord],
+                 links: dict[str, list[LinkRecord]], harvested_at: str) -> tuple[int, int, int]:
+    """Upsert ``papers`` and replace their text links; inside a transaction.
+
+    Returns (new papers, papers whose version or update time changed, links written). A paper
+    whose stored version is newer than the one received is left alone, links included.
+    """
+    existing = stored_versions(conn, [p.arxiv_id for p in papers])
+    new = updated = 0
+    write: list[PaperRecord] = []
+    for paper in papers:
+        old = existing.get(paper.arxiv_id)
+        if old is None:
+            new += 1
+        elif paper.version < old[0]:
+            continue
+        elif (paper.version, paper.updated) != old:
+            updated += 1
+        write.append(paper)
+    conn.executemany(_UPSERT, [(
+        p.arxiv_id, p.version, p.title, p.abstract, p.comment, p.journal_ref, p.doi,
+        p.primary_category, p.categories, p.authors, p.published, p.updated, harvested_at,
+    ) for p in write])
+    conn.executemany("DELETE FROM links WHERE arxiv_id = ?", [(p.arxiv_id,) for p in write])
+    rows = [(p.arxiv_id, link.repo, link.host, link.kind, link.url, int(link.official),
+             link.source) for p in write for link in links.get(p.arxiv_id, [])]
+    conn.executemany(_LINK, rows)
+    return new, updated, len(rows)
+
+
+# -- harvest windows -----------------------------------------------------------------------
+
+def window_record(conn: sqlite3.Connection, start: str, end: str,
+                  categories: str) -> WindowRecord | None:
+    row = conn.execute(
+        "SELECT status, total, fetched FROM harvest_windows"
+        " WHERE start = ? AND end = ? AND categories = ?",
+        (start, end, categories),
+    ).fetchone()
+    return WindowRecord(row[0], row[1], row[2]) if row else None
+
+
+def short_windows(conn: sqlite3.Connection, categories: str) -> list[tuple[str, str]]:
+    """(start, end) of the windows of a category set that came back short."""
+    return [(r[0], r[1]) for r in conn.execute(
+        "SELECT start, end FROM harvest_windows WHERE categories = ? AND status = ?"
+        " ORDER BY start", (categories, WindowStatus.SHORT.value),
+    )]
+
+
+def save_window(conn: sqlite3.Connection, start: str, end: str, categories: str, status: str,
+                total: int | None, fetched: int | None, requests: int,
+                finished_at: str) -> None:
+    conn.execute(
+        "INSERT INTO harvest_windows (start, end, categories, status, total, fetched,"
+        " requests, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (start, end, categories) DO UPDATE SET status = excluded.status,"
+        " total = excluded.total, fetched = excluded.fetched,"
+        " requests = excluded.requests, finished_at = excluded.finished_at",
+        (start, end, categories, status, total, fetched, requests, finished_at),
+    )
+
+
+def last_complete_end(conn: sqlite3.Connection, categories: str) -> str | None:
+    """End (``YYYY-MM-DDTHH:MM``) of the latest complete window of a category set.
+
+    A window reaching into the future (the current month) is complete only up to when it was
+    harvested, so its end counts as its ``finished_at`` (to the minute).
+    """
+    row = conn.execute(
+        "SELECT MAX(MIN(end, substr(finished_at, 1, 16))) FROM harvest_windows"
+        " WHERE categories = ? AND status = ?",
+        (categories, WindowStatus.COMPLETE.value),
+    ).fetchone()
+    return None if row is None or row[0] is None else str(row[0])

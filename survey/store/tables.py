@@ -1,0 +1,120 @@
+"""The rows the report and the export are computed from, read through the store's views.
+
+Each function returns column names and rows (plain tuples), so the analysis layer builds its
+frames without writing SQL, and every reader sees the same join: a paper's links resolved to
+canonical repositories through aliases, official if any link says so (view ``paper_repos``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+Rows = tuple[list[str], list[tuple[Any, ...]]]
+
+
+def _rows(cur: sqlite3.Cursor) -> Rows:
+    return [d[0] for d in cur.description], [tuple(r) for r in cur.fetchall()]
+
+
+def paper_repo_links(conn: sqlite3.Connection, *, exclude_kinds: Sequence[str] = (),
+                     since: str | None = None, until: str | None = None) -> Rows:
+    """One row per (paper, canonical repository): paper rowid, arxiv_id, published day,
+    primary category, repo, official, label (``unknown`` when unclassified), status, and the
+    repository's creation day. ``since``/``until`` bound ``published`` (``until`` exclusive)."""
+    where: list[str] = []
+    params: list[str] = []
+    if exclude_kinds:
+        where.append(f"x.kind NOT IN ({','.join('?' * len(exclude_kinds))})")
+        params.extend(exclude_kinds)
+    if since:
+        where.append("p.published >= ?")
+        params.append(since)
+    if until:
+        where.append("p.published < ?")
+        params.append(until)
+    sql = f"""
+        SELECT p.rowid AS paper, p.arxiv_id, substr(p.published, 1, 10) AS published,
+               p.primary_category AS "primary", x.repo, x.official,
+               COALESCE(c.framework, 'unknown') AS framework, r.status,
+               substr(r.created_at, 1, 10) AS created
+        FROM paper_repos x
+        JOIN papers p ON p.arxiv_id = x.arxiv_id
+        LEFT JOIN repos r ON r.repo = x.repo
+        LEFT JOIN classifications c ON c.repo = x.repo
+        {"WHERE " + " AND ".join(where) if where else ""}
+    """  # noqa: S608 - only fixed fragments and placeholders are formatted in
+    return _rows(conn.execute(sql, params))
+
+
+def framework_uses(conn: sqlite3.Connection, names: Sequence[str], min_share: float
+                   ) -> list[tuple[str, str]]:
+    """(repo, name) for classified repositories where framework ``name`` holds at least
+    ``min_share`` of the repository's framework scores."""
+    marks = ",".join("?" * len(names))
+    sql = f"""
+        WITH scores AS (
+            SELECT s.repo, lower(s.framework) AS name, s.score
+            FROM classification_scores s JOIN classifications c ON c.repo = s.repo
+            WHERE c.framework != 'unknown'
+        ),
+        totals AS (SELECT repo, SUM(MAX(score, 0)) AS total FROM scores GROUP BY repo)
+        SELECT s.repo, s.name FROM scores s JOIN totals t ON t.repo = s.repo
+        WHERE s.name IN ({marks}) AND s.score > 0 AND s.score >= ? * t.total
+        ORDER BY s.repo, s.name
+    """  # noqa: S608 - placeholders only
+    return [(r[0], r[1]) for r in conn.execute(sql, (*names, min_share))]
+
+
+def papers_per_year(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+    return [(str(r[0]), int(r[1])) for r in conn.execute(
+        "SELECT substr(published, 1, 4) AS year, COUNT(*) FROM papers GROUP BY 1 ORDER BY 1")]
+
+
+def paper_span(conn: sqlite3.Connection) -> tuple[int, str | None, str | None]:
+    row = conn.execute("SELECT COUNT(*), MIN(published), MAX(published) FROM papers").fetchone()
+    return int(row[0]), row[1], row[2]
+
+
+def primary_categories(conn: sqlite3.Connection, limit: int) -> list[tuple[str, int]]:
+    return [(str(c), int(n)) for c, n in conn.execute(
+        "SELECT primary_category, COUNT(*) FROM papers GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?",
+        (limit,))]
+
+
+def harvest_categories(conn: sqlite3.Connection) -> list[str]:
+    return sorted({c for (cs,) in conn.execute("SELECT DISTINCT categories FROM harvest_windows")
+                   for c in str(cs).split()})
+
+
+def classifier_versions(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+    return [(str(v), int(n)) for v, n in conn.execute(
+        "SELECT classifier_version, COUNT(*) FROM classifications GROUP BY 1 ORDER BY 2 DESC")]
+
+
+def titles(conn: sqlite3.Connection, arxiv_ids: Sequence[str]) -> dict[str, str]:
+    if not arxiv_ids:
+        return {}
+    marks = ",".join("?" * len(arxiv_ids))
+    return {a: t for a, t in conn.execute(
+        f"SELECT arxiv_id, title FROM papers WHERE arxiv_id IN ({marks})",  # noqa: S608
+        tuple(arxiv_ids))}
+
+
+def export_links(conn: sqlite3.Connection) -> Rows:
+    """Every (paper, canonical repository) link with the paper's facts, the repository's label
+    and its framework names ordered by score (``;`` separated)."""
+    return _rows(conn.execute("""
+        SELECT p.arxiv_id, p.title, substr(p.published, 1, 10) AS published,
+               p.primary_category, p.categories, x.repo, x.official,
+               COALESCE(c.framework, 'unknown') AS framework,
+               (SELECT group_concat(name, ';') FROM (
+                    SELECT s.framework AS name FROM classification_scores s
+                    WHERE s.repo = x.repo ORDER BY s.score DESC, s.framework)) AS frameworks,
+               c.confidence
+        FROM paper_repos x
+        JOIN papers p ON p.arxiv_id = x.arxiv_id
+        LEFT JOIN classifications c ON c.repo = x.repo
+        ORDER BY p.arxiv_id, x.repo
+    """))
