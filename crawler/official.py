@@ -9,12 +9,10 @@ learned alternative (logistic regression over the same words), measured beside t
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from importlib import resources
 from typing import Any, Protocol, TypeVar
 
 from crawler.urls import Span, find_spans, has_hint, prepare
@@ -67,11 +65,12 @@ _MENTION = re.compile(r"""(?:\b(?:
 )\b|\be\.g\.|使用|사용|基于|基於)""", re.IGNORECASE | re.VERBOSE)
 
 # A README or appendix section that lists other people's work: a link under such a heading,
-# with no cue in its own sentence, is a mention ("## Acknowledgement\n- [MMCV](URL)").
+# unless its own sentence says "our", is a mention ("## Acknowledgement\n- [MMCV](URL)").
 _MENTION_HEADING = re.compile(
     r"^[ \t]*#{1,6}[^\n]*\b(?:acknowledg\w*|credits?|references?|requirements?|dependenc\w*|"
     r"prerequisites?|third[- ]party|related\s+(?:work|projects?))\b[^\n]*$",
     re.IGNORECASE | re.MULTILINE)
+_OUR = re.compile(r"\b(?:our|ours|we\s+release|we\s+provide)\b", re.IGNORECASE)
 _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]", re.MULTILINE)
 
 # Sentence ends: . ! ? ; (not after common abbreviations) and the CJK full stop.
@@ -154,11 +153,12 @@ def is_official(masked: str, start: int, end: int) -> bool:
         verdict = _cue(" ".join(words[marked[-1] + 1:]), nearest_last=True)
         if verdict is not None:
             return verdict
-    verdict = _strong(" ".join(words), nearest_last=True)
+    sentence = " ".join(words)
+    if _under_mention_heading(masked, start) and not _OUR.search(sentence):
+        return False  # "## Acknowledgement\nThis repo builds on the awesome [bert](URL)"
+    verdict = _strong(sentence, nearest_last=True)
     if verdict is not None:
         return verdict
-    if _under_mention_heading(masked, start):
-        return False
     verdict = _cue(" ".join(words), nearest_last=True)
     if verdict is not None:
         return verdict
@@ -181,7 +181,6 @@ def _under_mention_heading(masked: str, start: int) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*|[\u4e00-\u9fff]")
-_MODEL_FILE = "official_model.json"
 
 
 def _features(masked: str, start: int, end: int, source: str) -> str:
@@ -247,14 +246,6 @@ class OfficialModel:
     def from_json(cls, data: dict[str, Any]) -> OfficialModel:
         return cls(weights={str(k): float(v) for k, v in data["weights"].items()},
                    bias=float(data["bias"]))
-
-    @classmethod
-    def packaged(cls) -> OfficialModel | None:
-        """The model shipped in ``crawler/data``, or None when none is shipped."""
-        path = resources.files("crawler").joinpath("data", _MODEL_FILE)
-        if not path.is_file():
-            return None
-        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
 def train_model(texts: Sequence[str], labels: Sequence[bool], c: float = 1.0) -> OfficialModel:
