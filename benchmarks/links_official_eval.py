@@ -21,9 +21,9 @@ Each figure is written with its numerator ``k`` and denominator ``n`` so the rep
 Wilson intervals. The learned judge (``crawler/official.py``, ``OfficialModel``) is measured
 beside the rules with 5-fold cross-validation on the tune split, then once on the held split.
 
-    .venv/bin/python benchmarks/links_official_eval.py                  # every set, both splits
-    .venv/bin/python benchmarks/links_official_eval.py --errors         # tune-split errors only
-    .venv/bin/python benchmarks/links_official_eval.py --write 2026-11-28   # analysis/data/links_eval.json
+    .venv/bin/python benchmarks/links_official_eval.py               # tune split and older sets
+    .venv/bin/python benchmarks/links_official_eval.py --errors      # ... and the tune errors
+    .venv/bin/python benchmarks/links_official_eval.py --write DATE  # held too; writes the JSON
 """
 
 from __future__ import annotations

@@ -170,10 +170,8 @@ def _under_mention_heading(masked: str, start: int) -> bool:
     """Whether the nearest Markdown heading above the link names a list of others' work."""
     lo = max(0, start - _CONTEXT_CHARS)
     window = masked[lo:start]
-    last = None
-    for last in _HEADING.finditer(window):
-        pass
-    return last is not None and _MENTION_HEADING.match(window, last.start()) is not None
+    heads = list(_HEADING.finditer(window))
+    return bool(heads) and _MENTION_HEADING.match(window, heads[-1].start()) is not None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,9 +195,11 @@ def _features(masked: str, start: int, end: int, source: str) -> str:
 
 
 class _HasRepo(Protocol):
-    repo: str
-    official: bool
-    source: str
+    @property
+    def repo(self) -> str: ...
+
+    @property
+    def official(self) -> bool: ...
 
 
 L = TypeVar("L", bound=_HasRepo)
@@ -237,7 +237,7 @@ class OfficialModel:
         for features, repo in context_features(abstract, comment):
             if self.probability(features) >= 0.5:
                 own.add(repo)
-        return [replace(lk, official=lk.repo in own) for lk in links]  # type: ignore[type-var]
+        return [replace(lk, official=lk.repo in own) for lk in links]  # type: ignore[type-var,misc]
 
     def to_json(self) -> dict[str, Any]:
         return {"bias": self.bias, "weights": dict(sorted(self.weights.items()))}
@@ -250,8 +250,10 @@ class OfficialModel:
 
 def train_model(texts: Sequence[str], labels: Sequence[bool], c: float = 1.0) -> OfficialModel:
     """Fit the logistic regression (scikit-learn, imported here only: training is offline)."""
-    from sklearn.feature_extraction.text import CountVectorizer
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.feature_extraction.text import (  # type: ignore[import-untyped]
+        CountVectorizer,
+    )
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
     if len(set(labels)) < 2:
         return OfficialModel(weights={}, bias=4.0 if (labels and labels[0]) else -4.0)

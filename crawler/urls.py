@@ -131,7 +131,8 @@ def _key(host: str, *segments: str) -> str | None:
     return "/".join((host, *parts))
 
 
-def _make(host: str, segments: list[str], kind: LinkKind, shown: str | None = None) -> Result | None:
+def _make(host: str, segments: list[str], kind: LinkKind,
+          shown: str | None = None) -> Result | None:
     key = _key(host, *segments)
     return (key, shown or host, str(kind)) if key else None
 
