@@ -18,13 +18,14 @@ import numpy as np
 import pandas as pd
 
 from analysis.intervals import wilson
+from survey.core import vocab
 from survey.store import tables
 
 LABELS: tuple[str, ...] = ("pytorch", "tensorflow", "jax", "other", "none")
 ALL_LABELS: tuple[str, ...] = (*LABELS, "unknown")
 DL_LABELS: tuple[str, ...] = ("pytorch", "tensorflow", "jax", "other")
-# Link kinds that are not code: a project page, a model's weights or a data set.
-NOT_CODE_KINDS: tuple[str, ...] = ("project-page", "hf-model", "hf-dataset")
+# Link kinds that are not code: pages of every kind, a model's weights or a data set.
+NOT_CODE_KINDS: tuple[str, ...] = tuple(sorted(vocab.NOT_CODE_KINDS | vocab.PAGE_KINDS))
 # Repository statuses meaning "the fetch stage got its files".
 FETCHED_STATUSES: tuple[str, ...] = ("ok", "truncated", "empty")
 CATEGORY_GROUPS: tuple[str, ...] = ("cs.CV", "cs.CL", "cs.LG", "stat.ML", "cs.AI", "others")

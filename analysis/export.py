@@ -1,5 +1,7 @@
 """`survey export`: one row per (paper, repository) link, DESIGN.md's columns, three formats.
 
+Only repositories are exported by default (link kinds in ``REPOSITORY_KINDS``); ``all_links``
+adds project pages, organisation pages and other links, with a ``kind`` column saying which.
 A repository linked under an old name is exported under its canonical name (``repo_aliases``),
 so a paper linking both names gives one row. A link with no classification exports as
 ``unknown`` with an empty confidence. Files are written to a temporary name and renamed, so an
@@ -19,6 +21,7 @@ from typing import TextIO
 import pandas as pd
 
 from survey.core.errors import InputError, StoreError
+from survey.core.vocab import REPOSITORY_KINDS
 from survey.store import tables
 
 EXPORT_COLUMNS: list[str] = [
@@ -27,22 +30,25 @@ EXPORT_COLUMNS: list[str] = [
 ]
 FORMATS: tuple[str, ...] = ("csv", "json", "parquet")
 
-def export_rows(conn: sqlite3.Connection) -> pd.DataFrame:
-    """Every (paper, repository) link with the paper's facts and the repository's label."""
+
+def export_rows(conn: sqlite3.Connection, *, all_links: bool = False) -> pd.DataFrame:
+    """Every (paper, repository) link with the paper's facts and the repository's label;
+    with ``all_links`` every other link too, and a ``kind`` column."""
+    kinds = None if all_links else sorted(REPOSITORY_KINDS)
     try:
-        names, rows = tables.export_links(conn)
+        names, rows = tables.export_links(conn, kinds=kinds)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot read the database: {exc}") from exc
     df = pd.DataFrame.from_records(rows, columns=names)
     if df.empty:
-        df = pd.DataFrame({c: pd.Series(dtype=object) for c in EXPORT_COLUMNS})
+        df = pd.DataFrame({c: pd.Series(dtype=object) for c in [*EXPORT_COLUMNS, "kind"]})
     df["official"] = df["official"].astype(bool)
     df["frameworks"] = df["frameworks"].fillna("").astype(str)
     df["confidence"] = pd.to_numeric(df["confidence"], errors="coerce").astype(float)
     for col in ("arxiv_id", "title", "published", "primary_category", "categories", "repo",
-                "framework"):
+                "framework", "kind"):
         df[col] = df[col].astype(object)
-    return df[EXPORT_COLUMNS]
+    return df[[*EXPORT_COLUMNS, "kind"] if all_links else EXPORT_COLUMNS]
 
 
 def check_format(fmt: str, out: Path | None) -> str:
@@ -72,12 +78,13 @@ def _serialise(df: pd.DataFrame, fmt: str, handle: TextIO) -> None:
         handle.write("\n")
 
 
-def write_export(conn: sqlite3.Connection, fmt: str, target: Path | TextIO) -> int:
+def write_export(conn: sqlite3.Connection, fmt: str, target: Path | TextIO, *,
+                 all_links: bool = False) -> int:
     """Write the rows as ``fmt`` to a file path (atomically) or an open text stream.
 
     Returns the number of rows written.
     """
-    df = export_rows(conn)
+    df = export_rows(conn, all_links=all_links)
     if not isinstance(target, Path):
         if fmt == "parquet":
             raise InputError("parquet is a binary format: give --out FILE")

@@ -34,7 +34,13 @@ from survey.core.db import transaction
 from survey.core.errors import InputError, RateLimitError, ServiceError
 from survey.core.events import SILENT, Events
 from survey.core.settings import Settings
-from survey.core.vocab import COMPLETE_STATUSES, KNOWN_STATUSES, RepoStatus
+from survey.core.vocab import (
+    COMPLETE_STATUSES,
+    KNOWN_STATUSES,
+    REPOSITORY_KINDS,
+    LinkKind,
+    RepoStatus,
+)
 from survey.store import repos as store
 
 # A known repository is re-checked when its last check is older than this: "more than 30 days
@@ -43,7 +49,7 @@ from survey.store import repos as store
 DUE_AFTER = timedelta(days=30)
 DUE_GRACE = timedelta(days=3)
 # link kind -> the one host we fetch it from
-FETCHED_HOSTS = {"github": "github.com", "gitlab": "gitlab.com"}
+FETCHED_HOSTS = {LinkKind.GITHUB.value: "github.com", LinkKind.GITLAB.value: "gitlab.com"}
 MODES = ("pending", "due")
 
 
@@ -96,7 +102,7 @@ class Work:
 def register_linked(conn: sqlite3.Connection, now: str) -> int:
     """A ``repos`` row for every newly linked repository (others get ``not_fetched``)."""
     with transaction(conn):
-        return store.register_linked(conn, FETCHED_HOSTS, now)
+        return store.register_linked(conn, FETCHED_HOSTS, now, REPOSITORY_KINDS)
 
 
 def select_work(conn: sqlite3.Connection, mode: str, now: datetime) -> list[Work]:

@@ -52,6 +52,7 @@ CATEGORIES = {
 def add_paper(
     conn: sqlite3.Connection, arxiv_id: str, published: str, *, title: str = "A paper",
     primary_category: str = "cs.LG", categories: str | None = None,
+    abstract: str = "abstract", comment: str | None = None,
 ) -> None:
     """One paper (``published`` as YYYY-MM-DD or a full timestamp)."""
     if len(published) == 10:
@@ -59,9 +60,9 @@ def add_paper(
     conn.execute(
         "INSERT INTO papers (arxiv_id, version, title, abstract, comment, journal_ref, doi,"
         " primary_category, categories, authors, published, updated, harvested_at)"
-        " VALUES (?, 1, ?, 'abstract', NULL, NULL, NULL, ?, ?, '[]', ?, ?, ?)",
-        (arxiv_id, title, primary_category, categories or primary_category, published,
-         published, STAMP),
+        " VALUES (?, 1, ?, ?, ?, NULL, NULL, ?, ?, '[]', ?, ?, ?)",
+        (arxiv_id, title, abstract, comment, primary_category, categories or primary_category,
+         published, published, STAMP),
     )
 
 

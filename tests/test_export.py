@@ -164,3 +164,29 @@ def test_out_under_a_file_is_one_line(filled: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert result.output.startswith(f"error: cannot write {blocker / 'links.csv'}")
     assert result.output.count("\n") == 1
+
+
+def test_pages_are_kept_but_only_repositories_are_exported(db_path: Path) -> None:
+    """Project and organisation pages never reach the ``repo`` column; ``--all-links`` shows
+    them with their kind, and the fetch stage never registers them as repositories."""
+    from crawler.fetch import register_linked
+
+    conn = open_write(db_path)
+    add_paper(conn, "2401.00001", "2024-01-05T10:00:00Z")
+    for repo, kind in (("github.com/acme/net", "github"), ("huggingface.co/acme", "org-page"),
+                       ("acme.github.io/net", "project-page"), ("bit.ly/xyz", "other-page")):
+        add_link(conn, "2401.00001", repo, kind=kind)
+    assert register_linked(conn, "2024-01-06T00:00:00Z") == 1
+    assert [r[0] for r in conn.execute("SELECT repo FROM repos")] == ["github.com/acme/net"]
+    conn.close()
+    default = CliRunner().invoke(app, ["export", "--db", str(db_path), "--format", "json"])
+    assert default.exit_code == 0, default.output
+    assert [r["repo"] for r in json.loads(default.stdout)] == ["github.com/acme/net"]
+    every = CliRunner().invoke(app, ["export", "--db", str(db_path), "--format", "json",
+                                     "--all-links"])
+    assert every.exit_code == 0, every.output
+    rows = json.loads(every.stdout)
+    assert {(r["repo"], r["kind"]) for r in rows} == {
+        ("github.com/acme/net", "github"), ("huggingface.co/acme", "org-page"),
+        ("acme.github.io/net", "project-page"), ("bit.ly/xyz", "other-page")}
+    assert list(rows[0]) == [*DESIGN_COLUMNS, "kind"]

@@ -17,6 +17,9 @@ def export(
         "--format", help="csv, json (an array of objects) or parquet (needs --out).")] = "csv",
     out: Annotated[Path | None, typer.Option(
         "--out", help="File to write; standard output when not given.")] = None,
+    all_links: Annotated[bool, typer.Option(
+        "--all-links", help="Also project pages, organisation pages and other links, with a"
+        " kind column.")] = False,
     db: DbOption = None,
 ) -> None:
     """One row per (paper, repository) link with the paper and the repository's label."""
@@ -26,7 +29,8 @@ def export(
     fmt = check_format(fmt, out)
     settings = settings_for(db)
     with reading(settings.db) as conn:
-        rows = write_export(conn, fmt, out if out is not None else sys.stdout)
+        rows = write_export(conn, fmt, out if out is not None else sys.stdout,
+                            all_links=all_links)
     if out is not None:
         from survey.cli.console import err_console
 

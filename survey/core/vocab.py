@@ -78,6 +78,33 @@ KNOWN_LABELS: tuple[Label, ...] = (Label.PYTORCH, Label.TENSORFLOW, Label.JAX, L
 DL_LABELS: tuple[Label, ...] = (Label.PYTORCH, Label.TENSORFLOW, Label.JAX, Label.OTHER)
 
 
+class LinkKind(StrEnum):
+    """What a link points at. The first eight are repositories; the rest are pages."""
+
+    GITHUB = "github"
+    GITLAB = "gitlab"
+    BITBUCKET = "bitbucket"
+    CODEBERG = "codeberg"
+    HF_MODEL = "hf-model"
+    HF_DATASET = "hf-dataset"
+    HF_SPACE = "hf-space"
+    OTHER_FORGE = "other-forge"    # gitee, sourceforge, gists, GitHub Enterprise, git.* hosts
+    PROJECT_PAGE = "project-page"  # owner.github.io[/project], owner.gitlab.io[/project]
+    ORG_PAGE = "org-page"          # github.com/org, huggingface.co/org, gitlab.com/group
+    OTHER_PAGE = "other-page"      # shorteners (git.io, bit.ly, aka.ms), docs (readthedocs)
+
+
+# Repositories: registered, fetched when their host is supported, exported in ``repo``.
+REPOSITORY_KINDS = frozenset({LinkKind.GITHUB, LinkKind.GITLAB, LinkKind.BITBUCKET,
+                              LinkKind.CODEBERG, LinkKind.HF_MODEL, LinkKind.HF_DATASET,
+                              LinkKind.HF_SPACE, LinkKind.OTHER_FORGE})
+KINDS = frozenset(LinkKind)
+# Repositories that hold weights or data, not code: never counted in the framework shares.
+NOT_CODE_KINDS = frozenset({LinkKind.HF_MODEL, LinkKind.HF_DATASET})
+# Pages (project, organisation, shortener, docs): kept with their kind, never a repository.
+PAGE_KINDS = KINDS - REPOSITORY_KINDS
+
+
 class LinkSource(StrEnum):
     """Where a paper's link was found."""
 

@@ -25,6 +25,7 @@ from crawler.categories import validate_categories
 from crawler.fetch import fetch_repositories
 from crawler.harvest import harvest
 from crawler.http import RequestStats, redact
+from crawler.relink import relink_stored
 from crawler.windows import resolve_range
 from survey.core import db
 from survey.core.clock import SYSTEM_CLOCK, Clock, stamp
@@ -63,6 +64,12 @@ def harvest_stage(ctx: StageContext) -> dict[str, Any]:
     ).as_dict()
 
 
+def relink_stage(ctx: StageContext) -> dict[str, Any]:
+    """Stage 1b: stored papers' links extracted again when the link rules changed (offline)."""
+    fresh = int(ctx.results.get("harvest", {}).get("papers_new", 0))
+    return relink_stored(ctx.conn, fresh=fresh, events=ctx.events).as_dict()
+
+
 def fetch_stage(mode: str = "pending") -> Stage:
     """Stage 2: the linked repositories' metadata, trees and selected files.
 
@@ -86,6 +93,7 @@ def classify_stage(ctx: StageContext) -> dict[str, Any]:
 # The crawl's stages, in order: ("name", callable).
 STAGES: list[tuple[str, Stage]] = [
     ("harvest", harvest_stage),
+    ("links", relink_stage),
     ("fetch", fetch_stage("pending")),
     ("classify", classify_stage),
 ]

@@ -37,6 +37,7 @@ from survey.jobs.crawl import (
     classify_stage,
     fetch_stage,
     harvest_stage,
+    relink_stage,
     run_crawl,
 )
 from survey.store import counts, runs
@@ -135,6 +136,7 @@ def run_refresh(
             before = _totals(conn, now, settings.report_months)
         stages = [
             ("harvest", harvest_stage),
+            ("links", relink_stage),
             ("fetch", fetch_stage("due")),
             ("classify", classify_stage),
             ("report", report_stage_for(before, now)),

@@ -114,11 +114,32 @@ def write_papers(conn: sqlite3.Connection, papers: Sequence[PaperRecord],
         p.arxiv_id, p.version, p.title, p.abstract, p.comment, p.journal_ref, p.doi,
         p.primary_category, p.categories, p.authors, p.published, p.updated, harvested_at,
     ) for p in write])
-    conn.executemany("DELETE FROM links WHERE arxiv_id = ?", [(p.arxiv_id,) for p in write])
-    rows = [(p.arxiv_id, link.repo, link.host, link.kind, link.url, int(link.official),
-             link.source) for p in write for link in links.get(p.arxiv_id, [])]
+    written = replace_text_links(conn, {p.arxiv_id: links.get(p.arxiv_id, []) for p in write})
+    return new, updated, written
+
+
+def replace_text_links(conn: sqlite3.Connection, links: dict[str, list[LinkRecord]]) -> int:
+    """Replace the abstract and comment links of these papers; links of other sources stay."""
+    marks = ",".join("?" * len(TEXT_SOURCES))
+    conn.executemany(
+        f"DELETE FROM links WHERE arxiv_id = ? AND source IN ({marks})",  # noqa: S608
+        [(arxiv_id, *TEXT_SOURCES) for arxiv_id in links])
+    rows = [(arxiv_id, link.repo, link.host, link.kind, link.url, int(link.official),
+             link.source) for arxiv_id, found in links.items() for link in found]
     conn.executemany(_LINK, rows)
-    return new, updated, len(rows)
+    return len(rows)
+
+
+def paper_texts(conn: sqlite3.Connection, after: int, limit: int
+                ) -> list[tuple[int, str, str, str | None]]:
+    """(rowid, arxiv_id, abstract, comment) of the papers after ``after``, by rowid."""
+    return [(int(r[0]), r[1], r[2], r[3]) for r in conn.execute(
+        "SELECT rowid, arxiv_id, abstract, comment FROM papers WHERE rowid > ?"
+        " ORDER BY rowid LIMIT ?", (after, limit))]
+
+
+def paper_count(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0])
 
 
 # -- harvest windows -----------------------------------------------------------------------

@@ -56,22 +56,28 @@ class FileRecord:
     role: str
 
 
-def register_linked(conn: sqlite3.Connection, fetchable: dict[str, str], now: str) -> int:
+def register_linked(conn: sqlite3.Connection, fetchable: dict[str, str], now: str,
+                    repository_kinds: Iterable[str]) -> int:
     """Insert a ``repos`` row for every linked repository not known under its name or an alias.
 
-    ``fetchable`` maps a link kind to the one host it is fetched from; other kinds get
-    ``not_fetched`` so the report can still count them. Returns the number of rows added.
+    Only links of ``repository_kinds`` are repositories (pages never get a row). ``fetchable``
+    maps a kind to the one host it is fetched from; other repositories get ``not_fetched`` so
+    the report can still count them. Returns the number of rows added.
     """
-    rows = conn.execute(
-        "SELECT lower(repo) AS repo, lower(host) AS host, group_concat(DISTINCT kind) AS kinds"
-        " FROM links"
-        " WHERE lower(repo) NOT IN (SELECT repo FROM repos)"
+    kinds = sorted(repository_kinds)
+    marks = ",".join("?" * len(kinds))
+    sql = (
+        "SELECT lower(repo) AS repo, lower(host) AS host,"  # noqa: S608 - placeholders only
+        " group_concat(DISTINCT kind) AS kinds FROM links"
+        f" WHERE kind IN ({marks})"
+        "   AND lower(repo) NOT IN (SELECT repo FROM repos)"
         "   AND lower(repo) NOT IN (SELECT alias FROM repo_aliases)"
         " GROUP BY lower(repo)"
-    ).fetchall()
+    )
+    rows = conn.execute(sql, kinds).fetchall()
     for row in rows:
-        kinds = set((row["kinds"] or "").split(","))
-        ok = any(fetchable.get(k) == row["host"] for k in kinds)
+        linked_as = set((row["kinds"] or "").split(","))
+        ok = any(fetchable.get(k) == row["host"] for k in linked_as)
         status = RepoStatus.PENDING if ok else RepoStatus.NOT_FETCHED
         conn.execute(
             "INSERT OR IGNORE INTO repos (repo, host, status, first_seen) VALUES (?, ?, ?, ?)",

@@ -102,19 +102,23 @@ def titles(conn: sqlite3.Connection, arxiv_ids: Sequence[str]) -> dict[str, str]
         tuple(arxiv_ids))}
 
 
-def export_links(conn: sqlite3.Connection) -> Rows:
+def export_links(conn: sqlite3.Connection, *, kinds: Sequence[str] | None = None) -> Rows:
     """Every (paper, canonical repository) link with the paper's facts, the repository's label
-    and its framework names ordered by score (``;`` separated)."""
-    return _rows(conn.execute("""
+    and its framework names ordered by score (``;`` separated); only links of ``kinds`` when
+    given."""
+    where = f"WHERE x.kind IN ({','.join('?' * len(kinds))})" if kinds else ""
+    sql = f"""
         SELECT p.arxiv_id, p.title, substr(p.published, 1, 10) AS published,
                p.primary_category, p.categories, x.repo, x.official,
                COALESCE(c.framework, 'unknown') AS framework,
                (SELECT group_concat(name, ';') FROM (
                     SELECT s.framework AS name FROM classification_scores s
                     WHERE s.repo = x.repo ORDER BY s.score DESC, s.framework)) AS frameworks,
-               c.confidence
+               c.confidence, x.kind
         FROM paper_repos x
         JOIN papers p ON p.arxiv_id = x.arxiv_id
         LEFT JOIN classifications c ON c.repo = x.repo
+        {where}
         ORDER BY p.arxiv_id, x.repo
-    """))
+    """  # noqa: S608 - only placeholders are formatted in
+    return _rows(conn.execute(sql, tuple(kinds or ())))

@@ -1,0 +1,267 @@
+"""Whether a link is the paper's own code ("official") or someone else's that it mentions.
+
+Why a module of its own: the report's shares count only papers with code of their own, so a
+paper that merely uses ``huggingface/transformers`` must not count as writing PyTorch code. The
+judgement reads the words around the link (see ``is_official``); ``OfficialModel`` is a small
+learned alternative (logistic regression over the same words), measured beside the rules in
+``benchmarks/links_official_eval.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, TypeVar
+
+from crawler.urls import Span, find_spans, has_hint, prepare
+
+__all__ = ["OfficialModel", "context_features", "is_official", "mask", "train_model"]
+
+# Strong cues that the link is the paper's own code, data, models or page.
+_OWN = re.compile(r"""\b(?:
+    our(?:\s+[\w-]+){0,2}?\s+(?:code|codes|codebase|implementation|implementations|source|
+        software|models?|data|datasets?|library|toolkit|toolbox|framework|project|repository|
+        repo|benchmark|demo|tool|package|weights|checkpoints|adapters|system|method|website|
+        page|webpage|main\s+project)
+  | codes? | source\s+code | implementation | codebase
+  | (?:we\s+)?(?:release|released|releasing|publish|published|share|open-?source[ds]?|
+        open\s+source|open-sourcing)
+  | will\s+be | upon\s+acceptance
+  | project\s+(?:page|website|webpage|site) | web\s?page | website | homepage | demo
+  | (?:github|gitlab|models?|data|dataset|weights|samples|videos|leaderboard|source|
+        software|repository|repo|paper\s+list|benchmark|code\s+link)\s*:
+  | reproduc\w* | clone\s+this | this\s+repo(?:sitory)?
+)\b""", re.IGNORECASE | re.VERBOSE)
+
+# Weak cues: the thing is reachable at the link, which says nothing of whose it is ("a public
+# dataset, available at"). They count as own only when the sentence has no strong cue.
+_WEAK_OWN = re.compile(r"""\b(?:
+    (?:publicly\s+|freely\s+|made\s+)?available(?:\s+(?:at|from|on|in|online|here))?
+  | (?:downloaded|obtained|accessed|retrieved)\s+from
+  | publicly | can\s+be\s+found | hosted | accessible
+)\b""", re.IGNORECASE | re.VERBOSE)
+
+# Strong cues that the link is someone else's tool, baseline, library or data. A verb takes up
+# to three following words with it, so "we use the implementation in" outranks "implementation".
+_MENTION = re.compile(r"""(?:\b(?:
+    (?:we\s+)?(?:use|uses|used|using|utili[sz]e[sd]?|utili[sz]ing|employ\w*|adopt\w*|
+        borrow\w*)(?:\s+(?!our\b)[\w-]+){0,3}
+  | (?:build|builds|building|built)\s+(?:up)?on | based\s+on | on\s+top\s+of
+  | follow(?:s|ing|ed)?
+  | (?<!available\s)(?<!downloaded\s)(?<!obtained\s)(?<!accessed\s)(?<!retrieved\s)from
+  | baselines? | compar\w*(?:\s+(?:with|to|against))? | against
+  | (?:re-?)?implementation\s+of(?!\s+our) | (?:code|codebase)\s+of(?!\s+our)
+  | reimplementation | re-implementation | original(?:\s+(?!our\b)[\w-]+){0,2}
+  | third[-\s]party(?:\s+[\w-]+){0,2} | et\s+al | adapt\w* | modif\w* | fork\w*
+  | provided\s+by | courtesy\s+of | thanks?\s+to | thank | authors\s+of | their(?:\s+[\w-]+){0,2}
+  | such\s+as | including | rel(?:y|ies|ying)\s+on | leverag\w* | powered\s+by
+  | implemented\s+(?:in|with) | run\s+with | extend\w*
+  | fine-?tun\w* | initiali[sz]\w* | evaluated?\s+on | benchmarked\s+on
+  | the(?:\s+[\w-]+){1,3}\s+(?:library|toolkit|package|framework|tool)
+  | the(?:\s+(?!our\b)[\w-]+){0,3}\s+(?:implementation|toolbox|platform)\s+(?:at|in|from|on)
+  | install\w* | requires? | required
+)\b|\be\.g\.|使用|사용|基于|基於)""", re.IGNORECASE | re.VERBOSE)
+
+# A README or appendix section that lists other people's work: a link under such a heading,
+# unless its own sentence says "our", is a mention ("## Acknowledgement\n- [MMCV](URL)").
+_MENTION_HEADING = re.compile(
+    r"^[ \t]*#{1,6}[^\n]*\b(?:acknowledg\w*|credits?|references?|requirements?|dependenc\w*|"
+    r"prerequisites?|third[- ]party|related\s+(?:work|projects?))\b[^\n]*$",
+    re.IGNORECASE | re.MULTILINE)
+_OUR = re.compile(r"\b(?:our|ours|we\s+release|we\s+provide)\b", re.IGNORECASE)
+_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]", re.MULTILINE)
+
+# Sentence ends: . ! ? ; (not after common abbreviations) and the CJK full stop.
+_SENTENCE_END = re.compile(
+    r"[.!?;](?=\s)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bcf\.)(?<!\bvs\.)(?<!\bal\.)(?<!\betc\.)"
+    r"(?<!\bFig\.)(?<!\bEq\.)|。|\n[ \t]*\n"
+    r"|\n(?=[ \t]*(?:#{1,6}[ \t]|[-*+][ \t]|\d{1,2}\.[ \t]|\\item\b))"  # a heading, a list item
+)
+_PRE_WORDS = 12
+_POST_WORDS = 8
+_CONTEXT_CHARS = 400
+_PLACEHOLDER = "\u27e8u\u27e9"  # stands for a URL in the masked text; no cue matches it
+
+
+def mask(text: str, spans: Sequence[Span]) -> str:
+    """Replace every URL by a placeholder of the same length: cues inside URLs don't count."""
+    parts: list[str] = []
+    pos = 0
+    for span in spans:
+        parts.append(text[pos:span.start])
+        parts.append(_PLACEHOLDER.ljust(span.end - span.start)[: span.end - span.start])
+        pos = span.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _strong(context: str, nearest_last: bool) -> bool | None:
+    """The polarity of the nearest strong cue, or None."""
+    best: tuple[int, int, bool] | None = None
+    for polarity, pattern in ((True, _OWN), (False, _MENTION)):
+        for m in pattern.finditer(context):
+            rank = (m.end(), -m.start()) if nearest_last else (-m.start(), m.end())
+            if best is None or rank > best[:2]:
+                best = (rank[0], rank[1], polarity)
+    return None if best is None else best[2]
+
+
+def _cue(context: str, nearest_last: bool) -> bool | None:
+    """The polarity of the cue nearest the link in ``context``; None when there is no cue.
+
+    Strong cues first: the latest-ending one before the link (``nearest_last``) or the earliest-
+    starting one after it, the longer on a tie. A weak cue alone means own.
+    """
+    strong = _strong(context, nearest_last)
+    if strong is not None:
+        return strong
+    return True if _WEAK_OWN.search(context) else None
+
+
+def _before(masked: str, start: int) -> list[str]:
+    """The last words of the link's sentence before the link."""
+    lo = max(0, start - _CONTEXT_CHARS)
+    before = masked[lo:start]
+    cut = 0
+    for m in _SENTENCE_END.finditer(before):
+        cut = m.end()
+    return before[cut:].split()[-_PRE_WORDS:]
+
+
+def _after(masked: str, end: int) -> str:
+    """The first words of the link's sentence after the link."""
+    after = masked[end:end + _CONTEXT_CHARS]
+    m = _SENTENCE_END.search(after)
+    return " ".join(after[: m.start() if m else len(after)].split()[:_POST_WORDS])
+
+
+def is_official(masked: str, start: int, end: int) -> bool:
+    """Own code or mention, from the cue words of the sentence around ``masked[start:end]``.
+
+    In the link's sentence, the nearest strong cue among the last 12 words before the link
+    decides, else a weak cue there means own. An earlier link in the sentence bounds the clause:
+    the words since that link are consulted first, the whole window only if they hold no cue
+    ("builds on URL1 and is available at URL2" vs "based on URL1 and URL2"). Failing all that,
+    the same among the next 8 words after the link; failing that the link is official (a bare
+    link in an abstract or comment is nearly always the authors').
+    """
+    words = _before(masked, start)
+    marked = [i for i, word in enumerate(words) if _PLACEHOLDER in word]
+    if marked:
+        verdict = _cue(" ".join(words[marked[-1] + 1:]), nearest_last=True)
+        if verdict is not None:
+            return verdict
+    sentence = " ".join(words)
+    if _under_mention_heading(masked, start) and not _OUR.search(sentence):
+        return False  # "## Acknowledgement\nThis repo builds on the awesome [bert](URL)"
+    verdict = _strong(sentence, nearest_last=True)
+    if verdict is not None:
+        return verdict
+    verdict = _cue(" ".join(words), nearest_last=True)
+    if verdict is not None:
+        return verdict
+    verdict = _cue(_after(masked, end), nearest_last=False)
+    return True if verdict is None else verdict
+
+
+def _under_mention_heading(masked: str, start: int) -> bool:
+    """Whether the nearest Markdown heading above the link names a list of others' work."""
+    lo = max(0, start - _CONTEXT_CHARS)
+    window = masked[lo:start]
+    heads = list(_HEADING.finditer(window))
+    return bool(heads) and _MENTION_HEADING.match(window, heads[-1].start()) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# the learned alternative
+# ---------------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*|[\u4e00-\u9fff]")
+
+
+def _features(masked: str, start: int, end: int, source: str) -> str:
+    """Bag of words of the link's context, tagged by side: ``b:word``, ``a:word``, bigrams."""
+    before = [w for word in _before(masked, start) for w in _WORD.findall(word.lower())]
+    after = _WORD.findall(_after(masked, end).lower())
+    feats = [f"b:{w}" for w in before] + [f"a:{w}" for w in after]
+    feats += [f"b2:{x}_{y}" for x, y in zip(before, before[1:], strict=False)]
+    feats += [f"near:{w}" for w in before[-3:]]
+    feats.append(f"src:{source}")
+    if not before:
+        feats.append("b:<none>")
+    return " ".join(feats)
+
+
+class _HasRepo(Protocol):
+    @property
+    def repo(self) -> str: ...
+
+    @property
+    def official(self) -> bool: ...
+
+
+L = TypeVar("L", bound=_HasRepo)
+
+
+def _field_contexts(text: str, source: str) -> list[tuple[str, str]]:
+    """(features, repo) for every keyed URL in one field."""
+    if not isinstance(text, str) or not text or not has_hint(text):
+        return []
+    text = prepare(text)
+    spans = find_spans(text)
+    masked = mask(text, spans)
+    return [(_features(masked, s.start, s.end, source), s.repo) for s in spans if s.repo]
+
+
+def context_features(abstract: str, comment: str | None) -> list[tuple[str, str]]:
+    """(features, repo) for each mention of a link in a paper, abstract first."""
+    return _field_contexts(abstract, "abstract") + _field_contexts(comment or "", "comment")
+
+
+@dataclass(frozen=True)
+class OfficialModel:
+    """Logistic regression over context words: P(own) = sigmoid(bias + sum of weights)."""
+
+    weights: dict[str, float]
+    bias: float
+
+    def probability(self, features: str) -> float:
+        z = self.bias + sum(self.weights.get(f, 0.0) for f in set(features.split()))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def relabel(self, abstract: str, comment: str | None, links: Iterable[L]) -> list[L]:
+        """The same links, each official when any of its mentions is judged own."""
+        own: set[str] = set()
+        for features, repo in context_features(abstract, comment):
+            if self.probability(features) >= 0.5:
+                own.add(repo)
+        return [replace(lk, official=lk.repo in own) for lk in links]  # type: ignore[type-var]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"bias": self.bias, "weights": dict(sorted(self.weights.items()))}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OfficialModel:
+        return cls(weights={str(k): float(v) for k, v in data["weights"].items()},
+                   bias=float(data["bias"]))
+
+
+def train_model(texts: Sequence[str], labels: Sequence[bool], c: float = 1.0) -> OfficialModel:
+    """Fit the logistic regression (scikit-learn, imported here only: training is offline)."""
+    from sklearn.feature_extraction.text import (
+        CountVectorizer,
+    )
+    from sklearn.linear_model import LogisticRegression
+
+    if len(set(labels)) < 2:
+        return OfficialModel(weights={}, bias=4.0 if (labels and labels[0]) else -4.0)
+    vectorizer = CountVectorizer(tokenizer=str.split, lowercase=False, binary=True,
+                                 token_pattern=None)
+    x = vectorizer.fit_transform(texts)
+    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+    clf.fit(x, [int(v) for v in labels])
+    names = vectorizer.get_feature_names_out()
+    weights = {str(n): float(w) for n, w in zip(names, clf.coef_[0], strict=True) if abs(w) > 1e-6}
+    return OfficialModel(weights=weights, bias=float(clf.intercept_[0]))

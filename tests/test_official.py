@@ -1,0 +1,70 @@
+"""The own-code / mention judgement (crawler/official.py) on the sentence forms issue 12 names."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.links import extract_links, paper_links
+from crawler.official import OfficialModel, context_features, train_model
+
+URL = "https://github.com/a/b"
+
+
+@pytest.mark.parametrize("sentence", [
+    f"Our code is available at {URL}.",
+    f"We release the models at {URL}.",
+    f"Code is available at {URL}.",
+    f"The code will be made public at {URL}.",
+    URL,
+])
+def test_own(sentence: str) -> None:
+    assert [lk.official for lk in extract_links(sentence, "abstract")] == [True]
+
+
+@pytest.mark.parametrize("sentence", [
+    f"We build on the implementation in {URL} and extend it.",
+    f"Experiments use the public toolkit at {URL}.",
+    f"We use the implementation at {URL}.",
+    f"We compare with {URL}.",
+    f"We fine-tune the model at {URL} on our data.",
+    f"The model is implemented with {URL}.",
+    f"Our method is based on {URL}.",
+    f"Pretrained weights provided by {URL}.",
+    f"This code requires the framework [x]({URL}) added to your environment.",
+    f"- Install [x]({URL})",
+])
+def test_mention(sentence: str) -> None:
+    assert [lk.official for lk in extract_links(sentence, "abstract")] == [False]
+
+
+def test_a_list_under_an_acknowledgement_heading_is_a_mention() -> None:
+    text = f"## Acknowledgement\n\n- [MMCV]({URL}): a library.\n- [X](https://github.com/c/d)"
+    assert [lk.official for lk in extract_links(text, "abstract")] == [False, False]
+    # ... unless the item says the code is the authors' own
+    text = f"## Credits\nOur code is at {URL}."
+    assert [lk.official for lk in extract_links(text, "abstract")] == [True]
+
+
+def test_a_heading_elsewhere_changes_nothing() -> None:
+    text = f"## Usage\n\n- [tool]({URL})"
+    assert [lk.official for lk in extract_links(text, "abstract")] == [True]
+
+
+def test_cjk_use_cue() -> None:
+    text = "- **模型**: [`o/m`](https://huggingface.co/o/m) — `AutoModel` 사용"
+    assert [lk.official for lk in extract_links(text, "abstract")] == [False]
+
+
+def test_learned_model_round_trip() -> None:
+    rows = [(f"We build on {URL}.", False), (f"Our code is at {URL}.", True),
+            (f"We use {URL}.", False), (f"Code: {URL}", True)] * 3
+    texts = [f for text, _ in rows for f, _repo in context_features(text, None)]
+    labels = [own for _, own in rows]
+    model = train_model(texts, labels)
+    assert OfficialModel.from_json(model.to_json()) == model
+    links = paper_links(f"Our code is at {URL}. We build on https://github.com/c/d.", None)
+    relabelled = model.relabel(f"Our code is at {URL}. We build on https://github.com/c/d.",
+                               None, links)
+    assert [(lk.repo, lk.official) for lk in relabelled] == [("github.com/a/b", True),
+                                                             ("github.com/c/d", False)]
+    assert train_model(["b:x"], [True]).probability("b:x") > 0.5  # one class: a constant

@@ -1,0 +1,133 @@
+"""URL finding in real-text forms and the link-kind vocabulary (crawler/urls.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crawler.links import LINKS_VERSION, extract_links, paper_links
+from crawler.urls import KINDS, REPOSITORY_KINDS, LinkKind, normalise
+
+FIXTURES = Path(__file__).parent / "fixtures" / "links"
+
+
+def repos(text: str) -> list[tuple[str, str]]:
+    return [(lk.repo, lk.kind) for lk in extract_links(text, "abstract")]
+
+
+GH = [("github.com/o/r", "github")]
+
+
+@pytest.mark.parametrize("text", [
+    "Code is available athttps://github.com/o/r.",                     # glued to the word before
+    "available at1https://github.com/o/r",                             # glued to a footnote mark
+    "Code: https:\n//github.com/o/r",                                  # line break in the scheme
+    "Code: https\n://github.com/o/r",
+    "Code: https://\ngithub.com/o/r",
+    "Code: https: //github.com/o/r",                                   # a space in the scheme
+    "Code: https://github.com/\no/r",                                  # a break after a slash
+    "Code: https://github.com/o/\nr",
+    r"Code: \url{https://github.com/o/r}.",
+    r"Code: \href{https://github.com/o/r}{here}.",
+    'Code: <a href="https://github.com/o/r">repo</a>',
+    "The source code is available at:\ngithub.com/o/r .",              # scheme-less, then " ."
+    "Code: www.github.com/o/r",
+    "Clone git@github.com:o/r.git to start.",                          # SSH remote
+    "See ssh://git@github.com/o/r.git",
+    "Code: https://github.com/o/r/tree/main/src and https://github.com/O/R/blob/x.py",
+    "Code: HTTPS://GitHub.com/O/R",                                    # mixed case
+    "代码可在https://github.com/o/r上获取。",                               # CJK around the URL
+    "Code: **https://github.com/o/r**",
+    "Code: [repo]((https://github.com/o/r/))",
+])
+def test_real_text_forms_give_the_repository(text: str) -> None:
+    assert repos(text) == GH
+
+
+@pytest.mark.parametrize("text", [
+    "Our code is available at this https URL.",
+    "competitive this http URL is available at this https URL",
+    "see https URL and http URL",
+])
+def test_arxiv_placeholder_invents_nothing(text: str) -> None:
+    assert paper_links(text, text) == []
+
+
+def test_ssh_url_is_stored_as_https() -> None:
+    [link] = extract_links("git@github.com:Owner/Name.git", "comment")
+    assert link.url == "https://github.com/Owner/Name.git" and link.repo == "github.com/owner/name"
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://github.com/karpathy", ("github.com/karpathy", "github.com", "org-page")),
+    ("https://github.com/orgs/deepmind/repositories",
+     ("github.com/deepmind", "github.com", "org-page")),
+    ("https://huggingface.co/facebook", ("huggingface.co/facebook", "huggingface.co", "org-page")),
+    ("https://huggingface.co/BAAI", ("huggingface.co/baai", "huggingface.co", "org-page")),
+    ("https://huggingface.co/bert-base-uncased",
+     ("huggingface.co/bert-base-uncased", "huggingface.co", "hf-model")),
+    ("https://huggingface.co/gpt2", ("huggingface.co/gpt2", "huggingface.co", "hf-model")),
+    ("https://huggingface.co/docs/transformers/index",
+     ("huggingface.co/docs/transformers", "huggingface.co", "other-page")),
+    ("https://gitlab.com/onlyuser", ("gitlab.com/onlyuser", "gitlab.com", "org-page")),
+    ("https://gitlab.com/groups/ml-physics", ("gitlab.com/ml-physics", "gitlab.com", "org-page")),
+    ("https://someone.github.io/project/", ("someone.github.io/project", "github.io",
+                                            "project-page")),
+    ("https://team.gitlab.io/tool/docs.html", ("team.gitlab.io/tool", "gitlab.io",
+                                               "project-page")),
+    ("https://git.io/JfXyZ", ("git.io/jfxyz", "git.io", "other-page")),
+    ("https://bit.ly/3abc", ("bit.ly/3abc", "bit.ly", "other-page")),
+    ("https://aka.ms/thing", ("aka.ms/thing", "aka.ms", "other-page")),
+    ("https://mmdetection.readthedocs.io/en/latest/install.html",
+     ("mmdetection.readthedocs.io", "mmdetection.readthedocs.io", "other-page")),
+    ("https://github.tik.uni-stuttgart.de/iss-theses/s1420.git",
+     ("github.tik.uni-stuttgart.de/iss-theses/s1420", "github.tik.uni-stuttgart.de",
+      "other-forge")),
+])
+def test_pages_keep_a_key_and_a_kind(url: str, expected: tuple[str, str, str]) -> None:
+    assert normalise(url) == expected
+    assert normalise(expected[0]) == expected  # idempotent
+
+
+@pytest.mark.parametrize("url", [
+    "https://docs.github.com/en/rest", "https://github.io", "https://arxiv.org/abs/2101.00001",
+    "https://opencompass.org.cn/mmbench", "https://doi.org/10.1145/3540250.3549176",
+    "https://bit.ly", "https://colab.research.google.com/github/o",
+])
+def test_other_sites_are_not_links_we_keep(url: str) -> None:
+    assert normalise(url) is None
+
+
+def test_vocabulary() -> None:
+    assert {str(k) for k in KINDS} == {
+        "github", "gitlab", "bitbucket", "codeberg", "hf-model", "hf-dataset", "hf-space",
+        "other-forge", "project-page", "org-page", "other-page"}
+    assert {str(k) for k in KINDS - REPOSITORY_KINDS} == {"project-page", "org-page",
+                                                          "other-page"}
+    assert LinkKind("hf-space") is LinkKind.HF_SPACE and LinkKind.GITHUB == "github"
+    assert isinstance(LINKS_VERSION, str) and LINKS_VERSION
+
+
+def test_is_repository() -> None:
+    links = paper_links("Page: https://a.github.io/p. Code: https://github.com/a/p. "
+                        "Org: https://huggingface.co/acme", None)
+    assert [(lk.kind, lk.is_repository) for lk in links] == [
+        ("project-page", False), ("github", True), ("org-page", False)]
+
+
+def test_labelled_file_is_usable_end_to_end() -> None:
+    """Every record carries what the crawl fixture needs, with keys in the documented form."""
+    records = [json.loads(line) for line in
+               (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {r["split"] for r in records} == {"tune", "held"}
+    assert {r["set"] for r in records} == {"arxiv", "mention"}
+    for r in records:
+        assert set(r) >= {"id", "set", "split", "origin", "abstract", "comment", "links"}
+        for w in r["links"]:
+            assert w["kind"] in KINDS and w["source"] in ("abstract", "comment")
+            assert w["official"] in (True, False, None)
+            assert normalise(w["repo"]) is not None and normalise(w["repo"])[0] == w["repo"]
+    mentions = [w for r in records for w in r["links"] if w["official"] is False]
+    assert len(mentions) >= 60
