@@ -1,21 +1,25 @@
 """The article's four claims, each tested with a metric, its 95 % interval and a verdict.
 
-A verdict is one of ``supported``, ``not supported`` or ``not enough data``; never a bare
-claim. The rule is the same for every threshold test: supported when the whole 95 % interval
-lies on the claim's side of the threshold, not supported when it lies wholly on the other side,
-and not enough data when the interval straddles the threshold or the window holds fewer than
-``claim_min_papers`` papers with classified code. Thresholds come from :class:`Settings`.
+A verdict is one of ``supported``, ``not supported``, ``inconclusive`` or ``not enough data``;
+never a bare claim. The rule is the same for every threshold test: supported when the whole
+95 % interval lies on the claim's side of the threshold, not supported when it lies wholly on
+the other side, inconclusive when the interval straddles the threshold, and not enough data
+when the window holds fewer than ``claim_min_papers`` papers (the two are different answers: a
+straddling interval over 340 papers is a measurement, five papers are not). The windows end on
+the report's ``as_of`` day, never on the day the report happens to run. Thresholds come from
+:class:`Settings`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date
 
 import pandas as pd
 
 from analysis.dataset import (
     DL_LABELS,
+    DL_NAMES,
     DYING,
     in_window,
     label_counts,
@@ -29,7 +33,11 @@ from survey.core.settings import Settings
 
 SUPPORTED = "supported"
 NOT_SUPPORTED = "not supported"
+INCONCLUSIVE = "inconclusive"
 NOT_ENOUGH = "not enough data"
+VERDICTS = (SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, NOT_ENOUGH)
+# C4's threshold: the share of bootstrap replicates whose crossover lies inside the data.
+C4_REPLICATES = 0.95
 
 
 @dataclass(frozen=True)
@@ -50,46 +58,72 @@ class Claim:
     low: float = float("nan")
     high: float = float("nan")
     n: float = float("nan")
+    threshold_value: float = float("nan")
+    # C4 only: the crossover's interval as dates (its estimate is the share of replicates).
+    date_low: pd.Timestamp | None = None
+    date_high: pd.Timestamp | None = None
 
 
 @dataclass(frozen=True)
 class Windows:
-    """The claims' windows: the last N months up to ``end`` and the N months before."""
+    """The claims' windows: the last N months up to ``end`` (the as-of day, inclusive) and the
+    N months before. All NaT for a database without papers (nothing falls inside)."""
 
     start: pd.Timestamp
     end: pd.Timestamp
     prev_start: pd.Timestamp
 
     @property
+    def empty(self) -> bool:
+        return bool(pd.isna(self.end))
+
+    @property
     def label(self) -> str:
-        return f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
+        return "no papers yet" if self.empty else f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
 
     @property
     def prev_label(self) -> str:
+        if self.empty:
+            return "no papers yet"
         return f"{self.prev_start:%Y-%m-%d} to {self.start - pd.Timedelta(days=1):%Y-%m-%d}"
 
 
+# (settings field, the option a user types, its environment variable) of every report setting.
+_OPTIONS = {
+    "claim_majority": ("--majority", "SURVEY_CLAIM_MAJORITY"),
+    "claim_two_frameworks": ("--two-frameworks", "SURVEY_CLAIM_TWO_FRAMEWORKS"),
+    "claim_dying_share": ("--dying-share", "SURVEY_CLAIM_DYING_SHARE"),
+    "claim_min_papers": ("--min-papers", "SURVEY_CLAIM_MIN_PAPERS"),
+    "report_months": ("--months", "SURVEY_REPORT_MONTHS"),
+    "report_bootstrap": ("--bootstrap", "SURVEY_REPORT_BOOTSTRAP"),
+}
+
+
+def _named(name: str) -> str:
+    option, env = _OPTIONS[name]
+    return f"{option} (env {env})"
+
+
 def check_thresholds(settings: Settings) -> None:
-    """Refuse thresholds that make no sense, with the setting's name in the message."""
-    for name, option in (("claim_majority", "--majority"),
-                         ("claim_two_frameworks", "--two-frameworks"),
-                         ("claim_dying_share", "--dying-share")):
+    """Refuse settings that make no sense, naming the option and variable a user would fix."""
+    for name in ("claim_majority", "claim_two_frameworks", "claim_dying_share"):
         value = getattr(settings, name)
         if not 0.0 < value < 1.0:
-            raise ConfigError(f"{name} ({option}, SURVEY_{name.upper()}) must be between 0 and"
-                              f" 1 (exclusive), got {value}")
-    if settings.claim_min_papers < 1:
-        raise ConfigError(f"claim_min_papers must be at least 1, got {settings.claim_min_papers}")
-    if settings.report_months < 1:
-        raise ConfigError(f"report_months must be at least 1, got {settings.report_months}")
-    if settings.report_bootstrap < 0:
-        raise ConfigError(f"report_bootstrap must be >= 0, got {settings.report_bootstrap}")
+            raise ConfigError(f"{_named(name)} must be between 0 and 1 (exclusive), got {value}")
+    for name, minimum in (("claim_min_papers", 1), ("report_months", 1),
+                          ("report_bootstrap", 0)):
+        value = getattr(settings, name)
+        if value < minimum:
+            raise ConfigError(f"{_named(name)} must be at least {minimum}, got {value}")
 
 
-def make_windows(now: datetime | None, months: int) -> Windows:
-    start = window_start(now, months)
+def make_windows(as_of: date | None, months: int) -> Windows:
+    """The window of ``months`` months ending on ``as_of`` and the one before it."""
+    if as_of is None:
+        return Windows(start=pd.NaT, end=pd.NaT, prev_start=pd.NaT)
+    start = window_start(as_of, months)
     prev_start = (start - pd.DateOffset(months=months)).normalize()
-    return Windows(start=start, end=window_end(now), prev_start=prev_start)
+    return Windows(start=start, end=window_end(as_of), prev_start=prev_start)
 
 
 def pct(x: float) -> str:
@@ -109,7 +143,8 @@ def _threshold_verdict(lo: float, hi: float, threshold: float, n: float, minimum
         return SUPPORTED, f"the whole 95% interval of {what} lies above {pct(threshold)}"
     if hi < threshold:
         return NOT_SUPPORTED, f"the whole 95% interval of {what} lies below {pct(threshold)}"
-    return NOT_ENOUGH, f"the 95% interval of {what} straddles {pct(threshold)}"
+    return INCONCLUSIVE, (f"the 95% interval of {what} ({interval_text(lo, hi)}) straddles"
+                          f" {pct(threshold)}")
 
 
 def change_text(d: float, lo: float, hi: float) -> str:
@@ -140,8 +175,8 @@ def claim_c1(last: pd.Series, s: Settings, w: Windows) -> Claim:
         key="C1", statement="The great majority of code accompanying arXiv papers is PyTorch.",
         metric=f"PyTorch's share of papers with classified official code, {w.label}",
         value=pct(share), interval=interval_text(lo, hi), verdict=verdict, reason=reason,
-        threshold=f"great majority = more than {pct(s.claim_majority)} (claim_majority)",
-        estimate=share, low=lo, high=hi, n=n,
+        threshold=f"great majority = more than {pct(s.claim_majority)} (--majority)",
+        estimate=share, low=lo, high=hi, n=n, threshold_value=s.claim_majority,
         details=[{"measure": "papers with classified code in the window",
                   "value": f"{n:,.0f}", "interval": "", "change": "", "state": ""},
                  {"measure": "PyTorch among deep-learning code only (none excluded)",
@@ -159,11 +194,13 @@ def claim_c2(last: pd.Series, prev: pd.Series, s: Settings, w: Windows) -> Claim
                                          "papers with deep-learning code")
     n_prev = float(prev[list(DL_LABELS)].sum())
     details = []
-    for label in ("jax", "other"):
+    # Every framework over the same denominator (deep-learning code), so the page's tiles and
+    # this table agree: JAX here is JAX's share of the code the claim is about.
+    for label in DL_LABELS:
         sh, slo, shi = share_interval(float(last[label]), n)
         d, dlo, dhi = newcombe_difference(float(last[label]), n, float(prev[label]), n_prev)
         details.append({
-            "measure": "JAX" if label == "jax" else "other frameworks", "value": pct(sh),
+            "label": label, "measure": DL_NAMES[label], "value": pct(sh),
             "interval": interval_text(slo, shi), "change": change_text(d, dlo, dhi),
             "state": _trend_word(dlo, dhi),
         })
@@ -173,8 +210,9 @@ def claim_c2(last: pd.Series, prev: pd.Series, s: Settings, w: Windows) -> Claim
                f" {w.label}",
         value=pct(share), interval=interval_text(lo, hi), verdict=verdict, reason=reason,
         threshold=f"matter = together more than {pct(s.claim_two_frameworks)}"
-                  " (claim_two_frameworks)",
+                  " (--two-frameworks)",
         details=details, estimate=share, low=lo, high=hi, n=n,
+        threshold_value=s.claim_two_frameworks,
     )
 
 
@@ -198,13 +236,13 @@ def claim_c3(df_last: pd.DataFrame, df_prev: pd.DataFrame, uses: pd.DataFrame, s
         sh, lo, hi = share_interval(last[name], n)
         d, dlo, dhi = newcombe_difference(last[name], n, prev[name], n_prev)
         if n < s.claim_min_papers or pd.isna(hi):
-            state = "not enough data"
+            state = NOT_ENOUGH
         elif hi < s.claim_dying_share or (not pd.isna(dhi) and dhi < 0):
             state = "dead or dying"
         elif lo >= s.claim_dying_share:
             state = "alive"
         else:
-            state = "not enough data"
+            state = INCONCLUSIVE
         states.append(state)
         details.append({"measure": name, "value": pct(sh), "interval": interval_text(lo, hi),
                         "change": change_text(d, dlo, dhi), "state": state})
@@ -221,7 +259,10 @@ def claim_c3(df_last: pd.DataFrame, df_prev: pd.DataFrame, uses: pd.DataFrame, s
         verdict = NOT_SUPPORTED
         reason = f"{', '.join(alive)}: above the threshold and not falling"
     else:
-        verdict, reason = NOT_ENOUGH, "some frameworks are neither clearly dying nor alive"
+        undecided = [name for name, st in zip(DYING, states, strict=True) if st == INCONCLUSIVE]
+        verdict = INCONCLUSIVE
+        reason = (f"{', '.join(undecided)}: the 95% interval straddles"
+                  f" {pct(s.claim_dying_share)} and no significant fall")
     return Claim(
         key="C3", statement="Theano, Caffe, Keras and the other older frameworks are dead or"
                             " dying.",
@@ -230,8 +271,9 @@ def claim_c3(df_last: pd.DataFrame, df_prev: pd.DataFrame, uses: pd.DataFrame, s
         value=pct(worst[0]), interval=interval_text(worst[1], worst[2]), verdict=verdict,
         reason=reason,
         threshold=f"dead or dying = 95% interval below {pct(s.claim_dying_share)}"
-                  f" (claim_dying_share), or a significant fall against {w.prev_label}",
+                  f" (--dying-share), or a significant fall against {w.prev_label}",
         details=details, estimate=worst[0], low=worst[1], high=worst[2], n=n,
+        threshold_value=s.claim_dying_share,
     )
 
 
@@ -250,7 +292,7 @@ def claim_c4(fit: TrendFit | None, last: pd.Series, s: Settings) -> Claim:
     value = f"{c.date:%Y-%m}" if crossed else "n/a"
     # The replicates' interval is only shown beside a crossover the fitted model itself has.
     interval = f"{c.low:%Y-%m} to {c.high:%Y-%m}" if crossed and c.low is not None else "n/a"
-    if crossed and c.share_crossing >= 0.95 and ahead_now:
+    if crossed and c.share_crossing >= C4_REPLICATES and ahead_now:
         verdict, reason = SUPPORTED, (
             f"the crossover lies inside the data in {100 * c.share_crossing:.0f}% of"
             " replicates and PyTorch leads over the last window")
@@ -261,34 +303,41 @@ def claim_c4(fit: TrendFit | None, last: pd.Series, s: Settings) -> Claim:
         verdict, reason = NOT_ENOUGH, (
             "PyTorch already leads when the data start: harvest earlier years to see a move")
     elif c.status == "never":
-        verdict, reason = NOT_ENOUGH, (
+        verdict, reason = INCONCLUSIVE, (
             "PyTorch's modelled share never passes TensorFlow's, but the last window does not"
             " show TensorFlow significantly ahead")
     elif fit.replicates == 0:
-        verdict, reason = NOT_ENOUGH, (
-            "no bootstrap replicates (report_bootstrap = 0): the crossover's uncertainty is"
+        verdict, reason = INCONCLUSIVE, (
+            "no bootstrap replicates (--bootstrap 0): the crossover's uncertainty is"
             " not measured")
     else:
-        verdict, reason = NOT_ENOUGH, (
+        verdict, reason = INCONCLUSIVE, (
             f"the crossover is uncertain ({100 * c.share_crossing:.0f}% of replicates cross)"
             " or PyTorch's lead over the last window is not significant")
-    return _c4(value, interval, verdict, reason)
+    return _c4(value, interval, verdict, reason, n=fit.n_papers,
+               low=c.low if crossed else None, high=c.high if crossed else None,
+               share_crossing=c.share_crossing)
 
 
-def _c4(value: str, interval: str, verdict: str, reason: str) -> Claim:
+def _c4(value: str, interval: str, verdict: str, reason: str, *, n: float = float("nan"),
+        low: pd.Timestamp | None = None, high: pd.Timestamp | None = None,
+        share_crossing: float = float("nan")) -> Claim:
     return Claim(key="C4", statement="Research moved from TensorFlow to PyTorch.",
                  metric="date PyTorch's modelled share first exceeds TensorFlow's",
-                 threshold="a crossover inside the data's span in at least 95% of bootstrap"
-                           " replicates, and PyTorch ahead over the last window (95% intervals"
-                           " apart); not supported when TensorFlow is ahead that way",
-                 value=value, interval=interval, verdict=verdict, reason=reason)
+                 threshold="a crossover inside the data's span in at least"
+                           f" {C4_REPLICATES:.0%} of bootstrap replicates, and PyTorch ahead"
+                           " over the last window (95% intervals apart); not supported when"
+                           " TensorFlow is ahead that way",
+                 value=value, interval=interval, verdict=verdict, reason=reason, n=n,
+                 estimate=share_crossing, threshold_value=C4_REPLICATES, date_low=low,
+                 date_high=high)
 
 
 def evaluate_claims(df: pd.DataFrame, uses: pd.DataFrame, fit: TrendFit | None,
-                    settings: Settings, now: datetime | None) -> tuple[list[Claim], Windows]:
-    """All four claims over the last ``report_months`` months before ``now``."""
+                    settings: Settings, as_of: date | None) -> tuple[list[Claim], Windows]:
+    """All four claims over the last ``report_months`` months up to ``as_of`` (inclusive)."""
     check_thresholds(settings)
-    w = make_windows(now, settings.report_months)
+    w = make_windows(as_of, settings.report_months)
     df_last = in_window(df, w.start, w.end)
     df_prev = df[(df["published"] >= w.prev_start) & (df["published"] < w.start)]
     last = label_counts(df_last)

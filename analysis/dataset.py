@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
+from analysis.asof import default_as_of
 from analysis.intervals import wilson
 from survey.core import vocab
 from survey.store import tables
@@ -24,6 +25,8 @@ from survey.store import tables
 LABELS: tuple[str, ...] = ("pytorch", "tensorflow", "jax", "other", "none")
 ALL_LABELS: tuple[str, ...] = (*LABELS, "unknown")
 DL_LABELS: tuple[str, ...] = ("pytorch", "tensorflow", "jax", "other")
+DL_NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "jax": "JAX",
+            "other": "other frameworks"}
 # Link kinds that are not code: pages of every kind, a model's weights or a data set.
 NOT_CODE_KINDS: tuple[str, ...] = tuple(sorted(vocab.NOT_CODE_KINDS | vocab.PAGE_KINDS))
 # Repository statuses meaning "the fetch stage got its files".
@@ -49,22 +52,20 @@ DYING: dict[str, tuple[str, ...]] = {
 MIN_USE_SHARE = 0.2
 
 
-def to_timestamp(now: datetime | None) -> pd.Timestamp:
-    """``now`` (default: the current time) as a naive UTC timestamp."""
-    ts = pd.Timestamp(now or datetime.now(UTC))
-    return ts.tz_convert(None) if ts.tzinfo else ts
+def window_start(as_of: date, months: int) -> pd.Timestamp:
+    """First day of the claims' "last ``months`` months" ending on ``as_of`` (inclusive)."""
+    return (pd.Timestamp(as_of) + pd.Timedelta(days=1) - pd.DateOffset(months=months)).normalize()
 
 
-def window_start(now: datetime | None, months: int) -> pd.Timestamp:
-    """First day of the claims' "last ``months`` months": ``months`` before ``now``'s day."""
-    return (to_timestamp(now) - pd.DateOffset(months=months)).normalize()
+def window_end(as_of: date) -> pd.Timestamp:
+    """Last day of the claims' window: ``as_of`` itself, so [window_start, window_end] holds
+    exactly ``months`` months of whole days, as long as the window before it."""
+    return pd.Timestamp(as_of).normalize()
 
 
-def window_end(now: datetime | None) -> pd.Timestamp:
-    """Last day of the claims' window: the day before ``now``'s (a day still running is left
-    out), so [window_start, window_end] holds exactly ``months`` months of whole days, as long
-    as the window before it."""
-    return to_timestamp(now).normalize() - pd.Timedelta(days=1)
+def until_after(as_of: date | None) -> str | None:
+    """The exclusive ``published`` bound that keeps papers up to ``as_of`` (ISO day)."""
+    return None if as_of is None else (as_of + timedelta(days=1)).isoformat()
 
 
 def load_links(
@@ -115,16 +116,18 @@ def _split_weights(paper: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def framework_shares(
-    conn: sqlite3.Connection, *, months: int = 12, now: datetime | None = None
+    conn: sqlite3.Connection, *, months: int = 12, as_of: date | None = None
 ) -> dict[str, float]:
-    """Share of each label among papers with classified official code, last ``months`` months.
+    """Share of each label among papers with classified official code, in the ``months``
+    months up to ``as_of`` (default: the end of the last complete month in the data).
 
     Unknown is excluded; the shares sum to one. Empty dict when no such paper exists.
     """
-    end = window_end(now)
-    df = load_links(conn, since=window_start(now, months).strftime("%Y-%m-%d"),
-                    until=(end + pd.Timedelta(days=1)).strftime("%Y-%m-%d"))
-    df = df[df["published"] <= end]
+    as_of = as_of or default_as_of(conn)
+    if as_of is None:
+        return {}
+    df = load_links(conn, since=window_start(as_of, months).strftime("%Y-%m-%d"),
+                    until=until_after(as_of))
     counts = label_counts(df, "w_off")
     total = counts.sum()
     if total <= 0:
@@ -279,10 +282,11 @@ def repo_created_view(df: pd.DataFrame, freq: str = "Y") -> pd.DataFrame:
     return shares_by_period(d, freq, "w")
 
 
-def coverage_by_year(conn: sqlite3.Connection, df: pd.DataFrame) -> pd.DataFrame:
+def coverage_by_year(conn: sqlite3.Connection, df: pd.DataFrame, *, until: str | None = None
+                     ) -> pd.DataFrame:
     """The funnel: papers harvested, with an official code link, repository fetched,
-    classified (a known label), by year of first version."""
-    rows = tables.papers_per_year(conn)
+    classified (a known label), by year of first version (papers before ``until``)."""
+    rows = tables.papers_per_year(conn, until=until)
     harvested = pd.Series({int(y): int(c) for y, c in rows if str(y).isdigit()}, dtype="int64")
     off = df[df["official"]]
     if off.empty:
@@ -319,8 +323,10 @@ class Overview:
     classifier_versions: list[tuple[str, int]]
 
 
-def overview(conn: sqlite3.Connection, df: pd.DataFrame) -> Overview:
-    total, first, last = tables.paper_span(conn)
+def overview(conn: sqlite3.Connection, df: pd.DataFrame, *, until: str | None = None
+             ) -> Overview:
+    """Totals over the papers published before ``until`` (all when None)."""
+    total, first, last = tables.paper_span(conn, until=until)
     off = df[df["official"]]
     return Overview(
         papers=total,
@@ -329,7 +335,7 @@ def overview(conn: sqlite3.Connection, df: pd.DataFrame) -> Overview:
         papers_with_link=int(off["paper"].nunique()),
         papers_classified=int(off.loc[off["w_off"] > 0, "paper"].nunique()),
         repos=int(off["repo"].nunique()),
-        primary_categories=tables.primary_categories(conn, 12),
+        primary_categories=tables.primary_categories(conn, 12, until=until),
         harvest_categories=tables.harvest_categories(conn),
         classifier_versions=tables.classifier_versions(conn),
     )
@@ -356,3 +362,80 @@ def top_repos(df: pd.DataFrame, limit: int = 12) -> pd.DataFrame:
     g = g.sort_values(["papers", "official_papers"], ascending=False).head(limit)
     g["framework"] = g["framework"].astype(str)
     return g.reset_index()
+
+
+# Display names of the specific frameworks behind the label ``other`` (the classifier's names,
+# framework_table.yaml), so the share chart can open "other" into them.
+OTHER_NAMES: dict[str, str] = {
+    "mxnet": "MXNet", "gluon": "MXNet", "gluoncv": "MXNet", "gluonnlp": "MXNet",
+    "paddle": "PaddlePaddle", "paddlepaddle": "PaddlePaddle", "mindspore": "MindSpore",
+    "chainer": "Chainer", "theano": "Theano", "lasagne": "Theano", "caffe": "Caffe",
+    "caffe2": "Caffe", "cntk": "CNTK", "dynet": "DyNet", "oneflow": "OneFlow",
+    "megengine": "MegEngine", "torch7": "Torch7 (Lua)", "lua-torch": "Torch7 (Lua)",
+    "luatorch": "Torch7 (Lua)", "flux": "Flux.jl", "knet": "Knet.jl", "matlab": "MATLAB",
+    "dl4j": "DL4J", "darknet": "Darknet", "jittor": "Jittor", "mlx": "MLX",
+    "tinygrad": "tinygrad", "keras": "Keras (standalone)",
+}
+UNNAMED_OTHER = "unnamed other"
+
+
+def other_names(conn: sqlite3.Connection) -> pd.DataFrame:
+    """(repo, name): the display name of the framework each ``other`` repository uses most."""
+    rows = tables.top_frameworks(conn, "other", list(OTHER_NAMES))
+    df = pd.DataFrame.from_records(rows, columns=["repo", "name"])
+    df["name"] = df["name"].map(OTHER_NAMES)
+    return df
+
+
+def other_shares_by_period(df: pd.DataFrame, names: pd.DataFrame, freq: str = "Q",
+                           top: int = 8) -> pd.DataFrame:
+    """The ``other`` share opened into its frameworks, over the same denominator as
+    :func:`shares_by_period` (all papers with classified official code). The ``top`` largest
+    keep their names, the rest are summed as ``other (rest)``; columns as shares_by_period
+    with ``label`` the framework's name."""
+    cols = ["period", "label", "papers", "n", "share", "low", "high"]
+    d = df[df["w_off"] > 0]
+    if d.empty:
+        return pd.DataFrame(columns=cols)
+    period = _period(d["published"], freq)
+    n = d.groupby(period)["w_off"].sum()
+    other = d["framework"] == "other"
+    name = d.loc[other, "repo"].map(names.set_index("repo")["name"]).fillna(UNNAMED_OTHER)
+    totals = d.loc[other, "w_off"].groupby(name).sum().sort_values(ascending=False)
+    keep = [k for k in totals.index if k != UNNAMED_OTHER][:top]
+    name = name.where(name.isin(keep), "other (rest)")
+    frames = []
+    for label in [*keep, *(["other (rest)"] if (name == "other (rest)").any() else [])]:
+        mask = name == label
+        k = d.loc[other, "w_off"][mask].groupby(period[other][mask]).sum()
+        frames.append(pd.DataFrame({"period": n.index, "label": label,
+                                    "papers": k.reindex(n.index, fill_value=0.0).to_numpy(),
+                                    "n": n.to_numpy()}))
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)
+    out["share"] = out["papers"] / out["n"]
+    out["low"], out["high"] = wilson(out["papers"], out["n"])
+    return out[cols]
+
+
+def period_end(start: pd.Series, freq: str) -> pd.Series:
+    """Last day of each period that starts on ``start`` (quarters or years)."""
+    months = 3 if freq == "Q" else 12
+    return pd.to_datetime(start) + pd.DateOffset(months=months) - pd.Timedelta(days=1)
+
+
+def mark_partial(frame: pd.DataFrame, as_of: date | None, freq: str,
+                 column: str = "period") -> pd.DataFrame:
+    """``frame`` with a ``partial`` column: True for the period that ``as_of`` cuts short (the
+    report counts papers up to ``as_of`` only, so that period holds fewer days)."""
+    out = frame.copy()
+    if out.empty or as_of is None:
+        out["partial"] = pd.Series(dtype=bool)
+        return out
+    if column == "year":
+        start = pd.to_datetime(out[column].astype(str) + "-01-01")
+    else:
+        start = pd.to_datetime(out[column])
+    out["partial"] = (period_end(start, freq) > pd.Timestamp(as_of)).to_numpy()
+    return out

@@ -1,23 +1,32 @@
 """Assemble the report: one self-contained HTML page plus each chart's data as CSV beside it.
 
+The page is computed *as of* a day (``--as-of``; default the end of the last complete month in
+the data): papers first published after it are left out of everything, the claims' windows end
+on it, and the bootstrap is seeded, so the same database and as-of day give the same numbers on
+any day, and the same bytes in ``report.json`` / ``survey report --json``. The page stamps what
+it was computed from (as-of day, harvest coverage, survey and classifier versions, a digest of
+the charts' data). The only time of the run on it is the optional "generated" line, from the
+caller's clock.
+
 The page inlines plotly.js exactly once (the first chart carries it, the others reuse it), so it
-opens offline; every chart has a fixed div id so two runs over the same data give the same
-page. Outside strings (titles, repository names) only reach the page through jinja2's
-autoescaping, and the charts' JSON is escaped by plotly (``<`` as ``\\u003c``). Files are written
-to a temporary name and renamed, so a crash never leaves half a page where the last good one
-was. CSV names start with the page's stem, so monthly pages can share one folder.
+opens offline; every chart has a fixed div id. Outside strings (titles, repository names,
+evidence) reach the page only through jinja2's autoescaping, inside ``<bdi>`` so a
+right-to-left override cannot reverse the text around them; the explorer's embedded JSON has
+those overrides removed and is escaped for its script element. Files are written to a temporary
+name and renamed, so a crash never leaves half a page where the last good one was. CSV names
+start with the page's stem, so monthly pages can share one folder.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import re
 import sqlite3
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,17 +36,39 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from analysis import charts, dataset
+from analysis import charts, dataset, explorer, summary
+from analysis.asof import default_as_of, harvested_through
 from analysis.claims import Claim, Windows, check_thresholds, evaluate_claims, pct
-from analysis.intervals import share_interval
+from analysis.evals import (
+    LinksEval,
+    classifier_accuracy,
+    classifier_eval,
+    links_eval,
+    links_figures,
+)
 from analysis.published import Comparison, compare
 from analysis.trends import MIN_MONTHS, TrendFit, fit_trend
+from survey import __version__ as SURVEY_VERSION
+from survey.core.clock import Clock
 from survey.core.errors import InputError, StoreError
 from survey.core.events import SILENT, Events
 from survey.core.settings import Settings
 
+__all__ = ["ReportChanges", "ReportData", "classifier_accuracy", "classifier_eval",
+           "generate_pages", "generate_report", "write_report"]
+
 _PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.html$")
 _HREF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$")
+# The page's sections, in order: one template each in templates/sections/ (a new section is a
+# new file and a name here).
+SECTIONS = ("headline", "notices", "tiles", "changes", "claims", "charts", "explorer",
+            "published", "recent", "top", "methodology", "archive")
+# A short modebar (save as PNG, reset): the full one covers a chart's title on a phone.
+CHART_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": [
+    "zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d",
+    "toggleSpikelines", "hoverClosestCartesian", "hoverCompareCartesian"]}
+# The bootstrap's seed: fixed, so the trend model's bands and C4 are reproducible.
+BOOTSTRAP_SEED = 0
 
 
 @dataclass(frozen=True)
@@ -63,12 +94,14 @@ class Chart:
     data: pd.DataFrame
     html: Markup = field(default_factory=lambda: Markup(""))
     href: str = ""
+    explore: bool = False  # a click on a point lists its papers in the explorer
 
 
 @dataclass
 class ReportData:
     """Everything the template shows, computed from the database."""
 
+    as_of: date | None
     overview: dataset.Overview
     charts: list[Chart]
     claims: list[Claim]
@@ -80,127 +113,132 @@ class ReportData:
     coverage: pd.DataFrame
     accuracy: str
     accuracy_note: str
-    shares_last: dict[str, float]
+    links: LinksEval | None
+    shares: dict[str, dict[str, summary.Share]]
+    headline: str
     observed_crossover: str
+    explorer: explorer.Explorer
+    stamp: dict[str, Any] = field(default_factory=dict)
+    extra_csv: dict[str, pd.DataFrame] = field(default_factory=dict)
+    json_text: str = ""
+
+    @property
+    def tiles(self) -> list[tuple[str, summary.Share]]:
+        return summary.tiles(self.shares)
 
 
-def classifier_eval() -> dict[str, Any]:
-    """analysis/data/classifier_eval.json (written by the classifier's benchmark), or {}."""
-    path = resources.files("analysis").joinpath("data", "classifier_eval.json")
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return info if isinstance(info, dict) else {}
+def _charts(links: pd.DataFrame, uses: pd.DataFrame, others: pd.DataFrame, fit: TrendFit | None,
+            as_of: date | None, settings: Settings, shares_q: pd.DataFrame) -> list[Chart]:
+    """The charts over papers with classified code (none when there is no such paper)."""
+    q, y = (lambda f: dataset.mark_partial(f, as_of, "Q")), (
+        lambda f: dataset.mark_partial(f, as_of, "Y"))
+    counts = q(dataset.counts_by_period(links, "Q"))
+    ratio = q(dataset.ratio_by_period(links, "Q"))
+    by_cat = y(dataset.shares_by_category(links))
+    dying = y(dataset.dying_by_year(links, uses))
+    views = q(dataset.official_vs_all(links, "Q"))
+    created = y(dataset.repo_created_view(links))
+    out = [
+        Chart("chart-shares", "shares", "Share per quarter",
+              "Share of papers with classified official code per quarter of first version, with"
+              " 95% Wilson intervals as bands. Each paper counts once, split evenly over its"
+              " classified official repositories; papers whose repositories are all unknown are"
+              " left out (see coverage). Switch \u201cother\u201d into its frameworks below the"
+              " chart; click a point to list its papers.",
+              charts.shares_chart(shares_q, others, as_of), q(shares_q), explore=True),
+        Chart("chart-ratio", "pytorch-vs-tensorflow", "PyTorch / (PyTorch + TensorFlow)",
+              "The measure of the best-known conference study: only papers whose code is"
+              " PyTorch or TensorFlow count. It runs higher than PyTorch's share of all"
+              " papers with code.", charts.ratio_chart(ratio, as_of), ratio),
+        Chart("chart-counts", "counts", "Papers with code per quarter",
+              "Papers with an official code link, by framework (a paper with k classified"
+              " repositories counts 1/k for each); grey: repository not fetched or not"
+              " classified. Click a bar to list its papers.",
+              charts.counts_chart(counts, as_of), counts, explore=True),
+        Chart("chart-categories", "categories", "By primary category",
+              "The same shares per year within each primary arXiv category (others: every"
+              " other primary category), with 95% bands. Click a point to list its papers.",
+              charts.categories_chart(by_cat, as_of), by_cat, explore=True),
+        Chart("chart-dying", "dying-frameworks", "The frameworks called dead or dying",
+              "Share of papers with classified official code whose repository uses the"
+              " framework, per year, with 95% Wilson intervals, all panels on one scale; the"
+              f" dashed line is C3's threshold ({pct(settings.claim_dying_share)}). Uses: the"
+              f" framework holds at least {dataset.MIN_USE_SHARE:.0%} of the repository's"
+              " framework scores (a stray requirement line does not count). Keras means the"
+              " keras package (imported or required, Keras 3 included), not tf.keras.",
+              charts.dying_chart(dying, settings.claim_dying_share, as_of), dying),
+        Chart("chart-official", "official-vs-all", "Official vs every linked repository",
+              "Solid, with 95% bands: the paper's own repositories. Dotted: every repository a"
+              " paper links, including tools and baselines it only mentions (never counted in"
+              " the shares above).", charts.official_chart(views, as_of), views),
+    ]
+    if fit is not None:
+        out.append(Chart(
+            "chart-trend", "trend-model", "Trend model",
+            "Smooth shares from a multinomial logistic regression of label on time (cubic"
+            " B-spline of the date), bands from refits on bootstrap resamples of the papers"
+            f" (seeded: the same data give the same bands); dots: observed quarters. The dashed"
+            " line marks the date PyTorch's share first exceeds TensorFlow's, the grey band its"
+            " 95% interval.", charts.trend_chart(fit, shares_q), fit.curves))
+    out.append(Chart(
+        "chart-repo-created", "repo-created", "By repository creation date",
+        "Second view: each official repository once, dated by its creation on the host"
+        " (the time axis of the State of AI and Papers With Code figures), with 95% bands.",
+        charts.repo_created_chart(created, as_of), created))
+    return out
 
 
-def classifier_accuracy(info: dict[str, Any]) -> str:
-    """The classifier's measured accuracy in words ("not measured" without a measurement)."""
-    try:
-        acc = float(info["accuracy"])
-        n = int(info.get("n", 0))
-    except (KeyError, TypeError, ValueError):
-        return "not measured"
-    # A few dozen repositories leave a wide interval: "100%" alone would overstate it.
-    _, lo, hi = share_interval(acc * n, n) if n > 0 else (acc, float("nan"), float("nan"))
-    ci = "" if pd.isna(lo) else f" (95% interval {100 * lo:.1f}% to {100 * hi:.1f}%)"
-    text = f"{100 * acc:.1f}%{ci} on {n:,} labelled repositories"
-    extra = [f"version {info['classifier_version']}" if info.get("classifier_version") else "",
-             f"measured on {info['measured_on']}" if info.get("measured_on") else "",
-             str(info.get("date", ""))]
-    extra = [e for e in extra if e]
-    return text + (f" ({', '.join(extra)})" if extra else "")
+def _recent_rows(conn: sqlite3.Connection, links: pd.DataFrame) -> list[dict[str, str]]:
+    recent = dataset.recent_papers(links)
+    titles = dataset.titles_for(conn, recent["arxiv_id"].tolist())
+    return [{"arxiv_id": r.arxiv_id, "title": titles.get(r.arxiv_id, ""),
+             "published": f"{r.published:%Y-%m-%d}", "repo": r.repo,
+             "framework": str(r.framework)} for r in recent.itertuples()]
 
 
 def build_report_data(
-    conn: sqlite3.Connection, settings: Settings, now: datetime | None = None,
+    conn: sqlite3.Connection, settings: Settings, as_of: date | None = None,
     progress: Callable[[str, int], None] | None = None,
     on_replicate: Callable[[int], None] | None = None,
 ) -> ReportData:
-    """Read the database once and compute every aggregate, claim and comparison."""
+    """Read the database once and compute every aggregate, claim and comparison as of
+    ``as_of`` (default: the end of the last complete month in the data)."""
     step = progress or (lambda _name, _advance: None)
     check_thresholds(settings)
     try:
-        links = dataset.load_links(conn)
+        as_of = as_of or default_as_of(conn)
+        until = dataset.until_after(as_of)
+        links = dataset.load_links(conn, until=until)
         uses = dataset.dying_uses(conn)
-        overview = dataset.overview(conn, links)
-        coverage = dataset.coverage_by_year(conn, links)
+        others = dataset.other_names(conn)
+        overview = dataset.overview(conn, links, until=until)
+        coverage = dataset.coverage_by_year(conn, links, until=until)
+        through = harvested_through(conn)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot read the database: {exc}") from exc
     step("aggregating", 1)
-    fit = fit_trend(links, replicates=settings.report_bootstrap, progress=on_replicate)
+    fit = fit_trend(links, replicates=settings.report_bootstrap, seed=BOOTSTRAP_SEED,
+                    progress=on_replicate)
     step("fitting the trend model", 1)
-    claims, windows = evaluate_claims(links, uses, fit, settings, now)
-    comparisons = compare(links)
+    claims, windows = evaluate_claims(links, uses, fit, settings, as_of)
     shares_q = dataset.shares_by_period(links, "Q")
     built: list[Chart] = []
+    extra: dict[str, pd.DataFrame] = {}
     if overview.papers_classified > 0:
-        counts = dataset.counts_by_period(links, "Q")
-        ratio = dataset.ratio_by_period(links, "Q")
-        by_cat = dataset.shares_by_category(links)
-        dying = dataset.dying_by_year(links, uses)
-        views = dataset.official_vs_all(links, "Q")
-        created = dataset.repo_created_view(links)
-        built += [
-            Chart("chart-shares", "shares", "Share per quarter",
-                  "Each paper with classified official code counts once, split evenly over its"
-                  " classified official repositories; papers whose repositories are all unknown"
-                  " are left out (see coverage). Hover for the 95% Wilson interval and the counts.",
-                  charts.shares_chart(shares_q), shares_q),
-            Chart("chart-ratio", "pytorch-vs-tensorflow", "PyTorch / (PyTorch + TensorFlow)",
-                  "The measure of the best-known conference study: only papers whose code is"
-                  " PyTorch or TensorFlow count. It runs higher than PyTorch's share of all"
-                  " papers with code.", charts.ratio_chart(ratio), ratio),
-            Chart("chart-counts", "counts", "Papers with code per quarter",
-                  "Papers with an official code link, by framework; grey: repository not"
-                  " fetched or not classified.", charts.counts_chart(counts), counts),
-            Chart("chart-categories", "categories", "By primary category",
-                  "The same shares per year within each primary arXiv category (others: every"
-                  " other primary category).", charts.categories_chart(by_cat), by_cat),
-            Chart("chart-dying", "dying-frameworks", "The frameworks called dead or dying",
-                  "Share of papers with classified official code whose repository uses the"
-                  " framework, per year, with 95% Wilson intervals. Uses: the framework holds"
-                  f" at least {dataset.MIN_USE_SHARE:.0%} of the repository's framework scores"
-                  " (a stray requirement line does not count). Keras means the keras package"
-                  " (imported or required, Keras 3 included), not tf.keras.",
-                  charts.dying_chart(dying), dying),
-            Chart("chart-official", "official-vs-all", "Official vs every linked repository",
-                  "Solid: the paper's own repositories. Dotted: every repository a paper links,"
-                  " including tools and baselines it only mentions.",
-                  charts.official_chart(views), views),
-        ]
-        if fit is not None:
-            built.append(Chart(
-                "chart-trend", "trend-model", "Trend model",
-                "Smooth shares from a multinomial logistic regression of label on time (cubic"
-                " B-spline of the date), bands from refits on bootstrap resamples of the papers;"
-                " dots: observed quarters. The dashed line marks the date PyTorch's share first"
-                " exceeds TensorFlow's, the grey band its 95% interval.",
-                charts.trend_chart(fit, shares_q), fit.curves))
-        built.append(Chart(
-            "chart-repo-created", "repo-created", "By repository creation date",
-            "Second view: each official repository once, dated by its creation on the host"
-            " (the time axis of the State of AI and Papers With Code figures).",
-            charts.repo_created_chart(created), created))
+        split = dataset.other_shares_by_period(links, others, "Q")
+        built = _charts(links, uses, split, fit, as_of, settings, shares_q)
+        extra["shares-other"] = dataset.mark_partial(split, as_of, "Q")
     if overview.papers > 0:
         built.append(Chart(
             "chart-coverage", "coverage", "Coverage",
             "How many papers reach each stage, by year: harvested from arXiv, with an official"
             " code link, repository fetched, classified with a known label.",
-            charts.coverage_chart(coverage), coverage))
+            charts.coverage_chart(coverage, as_of),
+            dataset.mark_partial(coverage, as_of, "Y", column="year")))
     step("drawing charts", 1)
-    recent = dataset.recent_papers(links)
-    titles = dataset.titles_for(conn, recent["arxiv_id"].tolist())
-    recent_rows = [{"arxiv_id": r.arxiv_id, "title": titles.get(r.arxiv_id, ""),
-                    "published": f"{r.published:%Y-%m-%d}", "repo": r.repo,
-                    "framework": str(r.framework)} for r in recent.itertuples()]
-    top_rows = [{"repo": r.repo, "papers": f"{r.papers:,}",
-                 "official": f"{int(r.official_papers):,}", "framework": r.framework}
-                for r in dataset.top_repos(links).itertuples()]
-    last = dataset.in_window(links, windows.start, windows.end)
-    counts_last = dataset.label_counts(last)
-    total = float(counts_last.sum())
-    shares_last = {k: float(v / total) for k, v in counts_last.items()} if total else {}
+    found = explorer.build(conn, links, others)
+    last = dataset.label_counts(dataset.in_window(links, windows.start, windows.end))
+    shares = summary.window_shares(last)
     info = classifier_eval()
     note = ""
     measured = str(info.get("classifier_version", ""))
@@ -208,11 +246,23 @@ def build_report_data(
     if measured and in_db and measured not in in_db:
         note = (f"The accuracy was measured for version {measured}; the labels in this database"
                 f" come from {', '.join(in_db)}.")
-    return ReportData(overview=overview, charts=built, claims=claims, windows=windows, fit=fit,
-                      comparisons=comparisons, recent=recent_rows, top=top_rows,
-                      coverage=coverage, accuracy=classifier_accuracy(info),
-                      accuracy_note=note, shares_last=shares_last,
-                      observed_crossover=observed_crossover(shares_q))
+    top_rows = [{"repo": r.repo, "papers": f"{r.papers:,}",
+                 "official": f"{int(r.official_papers):,}", "framework": r.framework}
+                for r in dataset.top_repos(links).itertuples()]
+    return ReportData(
+        as_of=as_of, overview=overview, charts=built, claims=claims, windows=windows, fit=fit,
+        comparisons=compare(links), recent=_recent_rows(conn, links), top=top_rows,
+        coverage=coverage, accuracy=classifier_accuracy(info), accuracy_note=note,
+        links=links_figures(links_eval()), shares=shares,
+        headline=summary.headline(claims, windows, settings.claim_min_papers),
+        observed_crossover=observed_crossover(shares_q), explorer=found,
+        stamp={"as_of": None if as_of is None else as_of.isoformat(),
+               "harvested_through": None if through is None else through.isoformat(),
+               "survey_version": SURVEY_VERSION,
+               "classifier_versions": {v: n for v, n in overview.classifier_versions},
+               "bootstrap": {"replicates": settings.report_bootstrap, "seed": BOOTSTRAP_SEED}},
+        extra_csv=extra,
+    )
 
 
 def observed_crossover(shares: pd.DataFrame) -> str:
@@ -262,34 +312,47 @@ def _write_atomic(path: Path, data: str) -> None:
         raise
 
 
-def render_page(data: ReportData, settings: Settings, *, stem: str, generated: datetime,
-                changes: ReportChanges | None = None,
-                archive: Sequence[tuple[str, str]] = ()) -> str:
-    """The HTML page (charts must already carry ``html`` and ``href``)."""
+def _environment() -> Environment:
     env = Environment(loader=PackageLoader("analysis", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = pct
     env.filters["num"] = lambda n: f"{n:,}"
+    env.filters["sentence"] = lambda t: str(t)[:1].upper() + str(t)[1:]
+    return env
+
+
+def _change_rows(changes: ReportChanges | None) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+    if changes is None:
+        return rows
+    for label in dataset.LABELS:
+        before = changes.shares_before.get(label)
+        after = changes.shares_after.get(label)
+        delta = (f"{100 * (after - before):+.1f} points"
+                 if before is not None and after is not None else "n/a")
+        rows.append({"label": charts.NAMES[label],
+                     "before": pct(before) if before is not None else "n/a",
+                     "after": pct(after) if after is not None else "n/a", "delta": delta})
+    return rows
+
+
+def render_page(data: ReportData, settings: Settings, *, stem: str, generated: str | None,
+                changes: ReportChanges | None = None,
+                archive: Sequence[tuple[str, str]] = ()) -> str:
+    """The HTML page (charts must already carry ``html`` and ``href``)."""
+    env = _environment()
     template = env.get_template("report.html.j2")
-    change_rows = []
-    if changes is not None:
-        for label in dataset.LABELS:
-            before = changes.shares_before.get(label)
-            after = changes.shares_after.get(label)
-            delta = (f"{100 * (after - before):+.1f} points"
-                     if before is not None and after is not None else "n/a")
-            change_rows.append({"label": charts.NAMES[label], "before": pct(before)
-                                if before is not None else "n/a",
-                                "after": pct(after) if after is not None else "n/a",
-                                "delta": delta})
     ov = data.overview
+    script = resources.files("analysis").joinpath("templates", "explorer.js")
     return template.render(
-        generated=f"{generated:%Y-%m-%d %H:%M} UTC", ov=ov, data=data, settings=settings,
-        stem=stem, changes=changes, change_rows=change_rows, archive=list(archive),
+        generated=generated, ov=ov, data=data, settings=settings, sections=SECTIONS,
+        stem=stem, changes=changes, change_rows=_change_rows(changes), archive=list(archive),
         names=charts.NAMES, min_months=MIN_MONTHS,
         tiny=0 < ov.papers_classified < settings.claim_min_papers,
         empty=ov.papers_classified == 0,
         categories=", ".join(ov.harvest_categories or settings.categories),
+        explorer_json=Markup(explorer.embed(data.explorer.payload)),
+        explorer_js=Markup(script.read_text(encoding="utf-8")),
     )
 
 
@@ -305,44 +368,77 @@ def _check_inputs(page_name: str, archive: Sequence[tuple[str, str]]) -> None:
 def write_report(
     conn: sqlite3.Connection, settings: Settings, out_dir: Path, *,
     page_name: str = "index.html", changes: ReportChanges | None = None,
-    archive: Sequence[tuple[str, str]] = (), now: datetime | None = None,
+    archive: Sequence[tuple[str, str]] = (), as_of: date | None = None,
+    clock: Clock | None = None,
 ) -> Path:
     """Write ``out_dir/page_name`` and its CSVs (in ``out_dir/<stem>-data/``); return the page.
 
-    ``now`` fixes the claims' window end and the page's date (default: the current time).
+    ``as_of`` ends the claims' windows and the data (default: the end of the last complete
+    month in the data); ``clock``, when given, stamps the page's "generated" time.
     """
     page, _ = generate_report(conn, settings, out_dir, page_name=page_name, changes=changes,
-                              archive=archive, now=now)
+                              archive=archive, as_of=as_of, clock=clock)
     return page
 
 
 def generate_report(
     conn: sqlite3.Connection, settings: Settings, out_dir: Path, *,
     page_name: str = "index.html", changes: ReportChanges | None = None,
-    archive: Sequence[tuple[str, str]] = (), now: datetime | None = None,
-    events: Events = SILENT,
+    archive: Sequence[tuple[str, str]] = (), as_of: date | None = None,
+    clock: Clock | None = None, events: Events = SILENT,
 ) -> tuple[Path, ReportData]:
     """:func:`write_report`, also returning what the page shows (the CLI prints the verdicts)."""
     pages, data = generate_pages(conn, settings, out_dir, [(page_name, archive)],
-                                 changes=changes, now=now, events=events)
+                                 changes=changes, as_of=as_of, clock=clock, events=events)
     return pages[0], data
+
+
+def _data_files(data: ReportData) -> dict[str, str]:
+    """Every CSV of the page (by file name) and report.json; the stamp's digest covers the
+    charts' data."""
+    files = {f"{chart.csv}.csv": _csv_frame(chart.data).to_csv(index=False)
+             for chart in data.charts}
+    files.update({f"{name}.csv": _csv_frame(frame).to_csv(index=False)
+                  for name, frame in data.extra_csv.items()})
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name].encode() + b"\0")
+    data.stamp["data_digest"] = "sha256:" + digest.hexdigest()[:16]
+    claims = pd.DataFrame([
+        {**{k: v for k, v in vars(c).items() if k not in ("details", "date_low", "date_high")},
+         "as_of": data.stamp["as_of"], "window": data.windows.label,
+         "data_digest": data.stamp["data_digest"]} for c in data.claims])
+    files["claims.csv"] = _csv_frame(claims).to_csv(index=False)
+    files["published.csv"] = pd.DataFrame([vars(c) for c in data.comparisons]).to_csv(
+        index=False)
+    rows = data.explorer.payload.get("rows", [])
+    p = data.explorer.payload
+    files["papers.csv"] = pd.DataFrame(
+        [{"arxiv_id": r[0], "title": r[1], "published": r[7], "quarter": p["quarters"][r[5]],
+          "category": p["categories"][r[6]], "repo": r[2], "label": p["labels"][r[3]],
+          "framework": p["other"][r[4]] if r[4] >= 0 else "", "evidence": r[8]} for r in rows],
+        columns=["arxiv_id", "title", "published", "quarter", "category", "repo", "label",
+                 "framework", "evidence"]).to_csv(index=False)
+    return files
 
 
 def generate_pages(
     conn: sqlite3.Connection, settings: Settings, out_dir: Path,
     pages: Sequence[tuple[str, Sequence[tuple[str, str]]]], *,
-    changes: ReportChanges | None = None, now: datetime | None = None,
-    events: Events = SILENT,
+    changes: ReportChanges | None = None, as_of: date | None = None,
+    clock: Clock | None = None, events: Events = SILENT,
 ) -> tuple[list[Path], ReportData]:
     """Compute the report once and write it as each ``(page_name, archive)`` page.
 
     The monthly refresh writes ``YYYY-MM.html`` and ``index.html`` from one computation (the
     trend model's bootstrap is the expensive part); each page gets its own ``<stem>-data/``.
+    Nothing here reads the wall clock: ``as_of`` defaults to the data's last complete month,
+    and the "generated" line appears only when the caller passes its ``clock``.
     """
     for page_name, archive in pages:
         _check_inputs(page_name, archive)
     check_thresholds(settings)
-    generated = now or datetime.now(UTC)
+    generated = None if clock is None else f"{clock.now():%Y-%m-%d %H:%M} UTC"
     out_dir = Path(out_dir)
     for page_name, _ in pages:
         data_dir = out_dir / f"{page_name[: -len('.html')]}-data"
@@ -360,18 +456,19 @@ def generate_pages(
         def replicate(done: int) -> None:
             boot.update(completed=done)
 
-        data = build_report_data(conn, settings, now=generated, progress=step,
+        data = build_report_data(conn, settings, as_of=as_of, progress=step,
                                  on_replicate=replicate)
         # Everything is computed and rendered in memory first: a failure up to here leaves the
         # previous pages and CSVs untouched; then each file is replaced atomically.
+        shared = _data_files(data)
+        data.json_text = summary.report_json(
+            as_of=data.stamp["as_of"], windows=data.windows, months=settings.report_months,
+            claims=data.claims, shares=data.shares, stamp=data.stamp, sentence=data.headline)
+        shared["report.json"] = data.json_text
         for i, chart in enumerate(data.charts):
             chart.html = Markup(chart.figure.to_html(
                 full_html=False, include_plotlyjs=i == 0, div_id=chart.id,
-                config={"displaylogo": False, "responsive": True}))
-        claims_csv = pd.DataFrame(
-            [{k: v for k, v in vars(c).items() if k != "details"} for c in data.claims]
-        ).to_csv(index=False)
-        published_csv = pd.DataFrame([vars(c) for c in data.comparisons]).to_csv(index=False)
+                config=CHART_CONFIG))
         step("writing the page", 1)
         files: dict[Path, str] = {}
         written = []
@@ -380,9 +477,7 @@ def generate_pages(
             data_dir = out_dir / f"{stem}-data"
             for chart in data.charts:
                 chart.href = f"{stem}-data/{chart.csv}.csv"
-                files[data_dir / f"{chart.csv}.csv"] = _csv_frame(chart.data).to_csv(index=False)
-            files[data_dir / "claims.csv"] = claims_csv
-            files[data_dir / "published.csv"] = published_csv
+            files.update({data_dir / name: text for name, text in shared.items()})
             page = out_dir / page_name
             files[page] = render_page(data, settings, stem=stem, generated=generated,
                                       changes=changes, archive=archive)

@@ -33,12 +33,23 @@ def report(
     bootstrap: Annotated[int | None, typer.Option(
         "--bootstrap", help="Bootstrap replicates of the trend model (env"
         " SURVEY_REPORT_BOOTSTRAP; default 200).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Compute the report as of this day: YYYY-MM-DD, YYYY-MM or YEAR (the"
+        " period's last day). Default: the end of the last complete month in the data.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Also print what the page states (as-of day, claims, shares) as JSON on"
+        " stdout; the same bytes for the same database and --as-of.")] = False,
     db: DbOption = None,
 ) -> None:
     """Write the report: one self-contained HTML page plus each chart's data as CSV."""
+    from analysis.asof import parse_as_of
     from analysis.report import generate_report
-    from survey.cli.console import RichEvents
+    from survey.cli.console import RichEvents, err_console
+    from survey.core.clock import SYSTEM_CLOCK
     from survey.core.db import reading
+
+    day = None if as_of is None else parse_as_of(as_of)
 
     settings = settings_for(
         db, reports_dir=out, report_months=months, claim_majority=majority,
@@ -47,11 +58,18 @@ def report(
     events = RichEvents(progress=sys.stderr.isatty())
     try:
         with reading(settings.db) as conn:
-            page, data = generate_report(conn, settings, settings.reports_dir, events=events)
+            page, data = generate_report(conn, settings, settings.reports_dir, as_of=day,
+                                         clock=SYSTEM_CLOCK, events=events)
     finally:
         events.close()
-    typer.echo(f"wrote {page} ({len(data.charts)} charts, data in {page.parent}/"
-               f"{page.stem}-data/)")
+    wrote = (f"wrote {page} as of {data.stamp['as_of'] or 'no data'} ({len(data.charts)} charts,"
+             f" data in {page.parent}/{page.stem}-data/)")
+    if as_json:
+        err_console.print(wrote, markup=False, highlight=False, soft_wrap=True)
+        typer.echo(data.json_text, nl=False)
+        return
+    typer.echo(wrote)
+    typer.echo(data.headline)
     for claim in data.claims:
         typer.echo(f"{claim.key} {claim.verdict}: {claim.metric}: {claim.value}"
                    f" (95% {claim.interval})")

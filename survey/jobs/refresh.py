@@ -17,16 +17,17 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from analysis.asof import default_as_of, last_complete_month_end
 from analysis.dataset import framework_shares
 from analysis.report import ReportChanges, generate_pages
 from crawler.categories import validate_categories
 from crawler.harvest import last_complete_end
 from survey.core import db
-from survey.core.clock import SYSTEM_CLOCK, Clock
+from survey.core.clock import SYSTEM_CLOCK, Clock, FixedClock
 from survey.core.errors import InputError, StoreError
 from survey.core.events import SILENT, Events
 from survey.core.lock import exclusive_run
@@ -89,15 +90,22 @@ def archive_pages(reports_dir: Path) -> list[tuple[str, str]]:
     return sorted(found, reverse=True)
 
 
+def last_month_end(now: datetime) -> date:
+    """The end of the last month completed by ``now`` (the run's clock)."""
+    return last_complete_month_end(now.date() - timedelta(days=1))
+
+
 def _totals(conn: sqlite3.Connection, now: datetime, months: int) -> dict[str, Any]:
-    """Counts and shares that "what changed since the last refresh" compares."""
+    """Counts and shares that "what changed since the last refresh" compares (over the
+    window ending with the last month completed by ``now``, before and after alike)."""
     papers, repos = counts.totals(conn)
     return {"papers": papers, "repos": repos, "last": runs.last_ok_start(conn, "refresh"),
-            "shares": framework_shares(conn, months=months, now=now)}
+            "shares": framework_shares(conn, months=months, as_of=last_month_end(now))}
 
 
 def report_stage_for(before: dict[str, Any], now: datetime) -> Any:
-    """The refresh's last stage: this month's page and the index, with what changed."""
+    """The refresh's last stage: the page of the last complete month the data cover (as of the
+    run's clock: a refresh on 1 December writes ``2026-11.html``) and the index."""
 
     def report_stage(ctx: StageContext) -> dict[str, Any]:
         after = _totals(ctx.conn, now, ctx.settings.report_months)
@@ -109,11 +117,13 @@ def report_stage_for(before: dict[str, Any], now: datetime) -> Any:
             shares_after=after["shares"],
         )
         out = ctx.settings.reports_dir
-        month = f"{now:%Y-%m}"
+        as_of = default_as_of(ctx.conn, now=now) or last_month_end(now)
+        month = f"{as_of:%Y-%m}"
         archive = sorted({*archive_pages(out), (month, f"{month}.html")}, reverse=True)
         written, _ = generate_pages(ctx.conn, ctx.settings, out,
                                     [(f"{month}.html", ()), ("index.html", archive)],
-                                    changes=changes, now=now, events=ctx.events)
+                                    changes=changes, as_of=as_of, clock=FixedClock(now),
+                                    events=ctx.events)
         return {"pages": [str(p) for p in written], "new_papers": changes.new_papers,
                 "new_repos": changes.new_repos}
 

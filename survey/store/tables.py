@@ -67,20 +67,78 @@ def framework_uses(conn: sqlite3.Connection, names: Sequence[str], min_share: fl
     return [(r[0], r[1]) for r in conn.execute(sql, (*names, min_share))]
 
 
-def papers_per_year(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+def papers_per_year(conn: sqlite3.Connection, *, until: str | None = None
+                    ) -> list[tuple[str, int]]:
+    """Papers per year of first version; only those published before ``until`` when given."""
     return [(str(r[0]), int(r[1])) for r in conn.execute(
-        "SELECT substr(published, 1, 4) AS year, COUNT(*) FROM papers GROUP BY 1 ORDER BY 1")]
+        "SELECT substr(published, 1, 4) AS year, COUNT(*) FROM papers"
+        " WHERE ? IS NULL OR published < ? GROUP BY 1 ORDER BY 1", (until, until))]
 
 
-def paper_span(conn: sqlite3.Connection) -> tuple[int, str | None, str | None]:
-    row = conn.execute("SELECT COUNT(*), MIN(published), MAX(published) FROM papers").fetchone()
+def paper_span(conn: sqlite3.Connection, *, until: str | None = None
+               ) -> tuple[int, str | None, str | None]:
+    """(papers, first, last first-version date); only those published before ``until``."""
+    row = conn.execute("SELECT COUNT(*), MIN(published), MAX(published) FROM papers"
+                       " WHERE ? IS NULL OR published < ?", (until, until)).fetchone()
     return int(row[0]), row[1], row[2]
 
 
-def primary_categories(conn: sqlite3.Connection, limit: int) -> list[tuple[str, int]]:
+def primary_categories(conn: sqlite3.Connection, limit: int, *, until: str | None = None
+                       ) -> list[tuple[str, int]]:
     return [(str(c), int(n)) for c, n in conn.execute(
-        "SELECT primary_category, COUNT(*) FROM papers GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?",
-        (limit,))]
+        "SELECT primary_category, COUNT(*) FROM papers WHERE ? IS NULL OR published < ?"
+        " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?", (until, until, limit))]
+
+
+def harvested_until(conn: sqlite3.Connection) -> str | None:
+    """End (``YYYY-MM-DDTHH:MM``, exclusive) of the latest complete harvest window, any
+    category set; a window reaching past its harvest time counts up to ``finished_at``."""
+    row = conn.execute(
+        "SELECT MAX(MIN(end, substr(finished_at, 1, 16))) FROM harvest_windows"
+        " WHERE status = 'complete'").fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
+def top_frameworks(conn: sqlite3.Connection, label: str, names: Sequence[str]
+                   ) -> list[tuple[str, str]]:
+    """(repo, name) for every repository classified ``label``: its highest-scored specific
+    framework among ``names`` (ties by name); repositories with no positive score among them
+    are left out."""
+    marks = ",".join("?" * len(names))
+    sql = f"""
+        SELECT repo, name FROM (
+            SELECT s.repo, lower(s.framework) AS name, ROW_NUMBER() OVER (
+                PARTITION BY s.repo ORDER BY s.score DESC, lower(s.framework)) AS rank
+            FROM classification_scores s JOIN classifications c ON c.repo = s.repo
+            WHERE c.framework = ? AND s.score > 0 AND lower(s.framework) IN ({marks}))
+        WHERE rank = 1 ORDER BY repo
+    """  # noqa: S608 - placeholders only
+    return [(str(r), str(n)) for r, n in conn.execute(sql, (label, *names))]
+
+
+def classification_evidence(conn: sqlite3.Connection, repos: Sequence[str]
+                            ) -> dict[str, tuple[str, float, str]]:
+    """(evidence JSON text, confidence, classifier version) of each classified repository."""
+    out: dict[str, tuple[str, float, str]] = {}
+    for chunk in _chunks(repos):
+        marks = ",".join("?" * len(chunk))
+        sql = ("SELECT repo, evidence, confidence, classifier_version FROM classifications"
+               f" WHERE repo IN ({marks})")  # noqa: S608 - placeholders only
+        out.update({r: (str(e), float(c), str(v))
+                    for r, e, c, v in conn.execute(sql, tuple(chunk))})
+    return out
+
+
+def paper_titles(conn: sqlite3.Connection, arxiv_ids: Sequence[str]) -> dict[str, str]:
+    """:func:`titles` for any number of papers (in chunks SQLite accepts)."""
+    out: dict[str, str] = {}
+    for chunk in _chunks(arxiv_ids):
+        out.update(titles(conn, chunk))
+    return out
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> list[Sequence[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def harvest_categories(conn: sqlite3.Connection) -> list[str]:
