@@ -356,9 +356,9 @@ def trend_chart(fit: TrendFit, observed: pd.DataFrame) -> go.Figure:
                            text=f"crossover {c.date:%Y-%m}", xanchor="left",
                            bgcolor="rgba(255,255,255,0.8)")
     fig.update_yaxes(range=[0, 1])
-    bands = (f"{fit.replicates} bootstrap refits, 95% bands" if fit.replicates
-             else "no bootstrap replicates, so no bands")
-    return _layout(fig, f"Trend model ({bands})", height=480)
+    # Short, to clear the modebar on a phone; the caption gives the number of refits.
+    title = "Trend model, 95% bands" if fit.replicates else "Trend model (no refits, no bands)"
+    return _layout(fig, title, height=480)
 
 
 def repo_created_chart(shares: pd.DataFrame, as_of: date | None = None) -> go.Figure:

@@ -67,7 +67,8 @@ def quarter_key(ts: pd.Series) -> pd.Series:
 
 def cap_for(counts: np.ndarray, budget: int) -> int | None:
     """The largest per-cell cap keeping ``sum(min(count, cap))`` within ``budget``; None when
-    everything fits."""
+    everything fits. At least 1: every cell keeps a row, even past a budget smaller than the
+    number of cells (a few thousand at most: framework x quarter x category)."""
     if counts.sum() <= budget:
         return None
     lo, hi = 1, int(counts.max())
@@ -122,8 +123,8 @@ def build(conn: sqlite3.Connection, links: pd.DataFrame, names: pd.DataFrame,
     })
     d["quarter"] = quarter_key(d["published"])
     d["category"] = category_group(off["primary"]).to_numpy()
-    named = names.set_index("repo")["name"] if not names.empty else pd.Series(dtype=str)
-    d["name"] = np.where(d["label"] == "other", d["repo"].map(named).fillna(""), "")
+    named = dict(zip(names["repo"], names["name"], strict=True))
+    d["name"] = np.where(d["label"] == "other", [named.get(r, "") for r in d["repo"]], "")
     cell = ["label", "name", "quarter", "category"]
     # The pick is a hash of the pair (stable across runs, unrelated to the label).
     d["h"] = pd.util.hash_pandas_object(d[["arxiv_id", "repo"]], index=False).to_numpy()

@@ -176,8 +176,9 @@ def _charts(links: pd.DataFrame, uses: pd.DataFrame, others: pd.DataFrame, fit: 
         out.append(Chart(
             "chart-trend", "trend-model", "Trend model",
             "Smooth shares from a multinomial logistic regression of label on time (cubic"
-            " B-spline of the date), bands from refits on bootstrap resamples of the papers"
-            f" (seeded: the same data give the same bands); dots: observed quarters. The dashed"
+            f" B-spline of the date), bands from {fit.replicates} refits on bootstrap resamples"
+            " of the papers (seeded: the same data give the same bands); dots: observed"
+            " quarters. The dashed"
             " line marks the date PyTorch's share first exceeds TensorFlow's, the grey band its"
             " 95% interval.", charts.trend_chart(fit, shares_q), fit.curves))
     out.append(Chart(

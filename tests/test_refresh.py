@@ -96,7 +96,9 @@ def test_refresh_with_nothing_new_asks_arxiv_at_most_twice_and_github_for_free(s
     assert gh.counts["raw"] == 0
     assert gh.counts["not_modified"] >= 1  # the active repositories were re-checked, for free
     assert result.since <= NOW - timedelta(days=OVERLAP_DAYS)
-    month_page = s.reports_dir / f"{NOW:%Y-%m}.html"
+    # Named for the last complete month the data cover (a run in mid-June: May's page).
+    month_page = s.reports_dir / "2026-05.html"
+    assert f"{NOW:%Y-%m}" == "2026-06"
     assert sorted(p.name for p in result.pages) == sorted([month_page.name, "index.html"])
     index = (s.reports_dir / "index.html").read_text()
     assert "What changed" in index and month_page.name in index

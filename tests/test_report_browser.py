@@ -1,21 +1,24 @@
 """The page in a real browser: headless Chromium (Debian's package), file URL, no network.
 
-Checks that the page logs nothing to the console (no error, no uncaught exception), that each
-chart's div holds an SVG once rendered, and that a ``<script>`` title stays text. A screenshot
-goes to tests/artifacts/ for a person to look at. Skipped only when Chromium is missing and
-SURVEY_REQUIRE_BROWSER is unset (CI sets it, so there a missing browser fails).
+At a desktop width (1280 px) and a phone's (390 px): the page logs nothing to the console, each
+chart's div holds an SVG, the document never scrolls sideways, no chart is wider than the
+viewport or cut before the as-of day, no chart title overlaps its legend, panel titles or
+modebar (bounding boxes from the rendered plotly DOM), a right-to-left override in a title does
+not reverse the text after it, a click on a chart lists its papers, and "other" opens into its
+frameworks. Screenshots of the whole page at both widths go to tests/artifacts/ for a person to
+look at. Skipped only when Chromium is missing and SURVEY_REQUIRE_BROWSER is unset (CI sets it,
+so there a missing browser fails).
 """
 
 from __future__ import annotations
 
 import os
-import re
-import shutil
-import subprocess
-from datetime import UTC, datetime
+from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from support.browser import overlap, probe, run_browser, screenshots
 from synthetic import add_paper_with_code, fill_synthetic
 
 from analysis.report import write_report
@@ -25,37 +28,14 @@ from survey.core.settings import Settings
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-NOW = datetime(2026, 11, 1, tzinfo=UTC)
+AS_OF = date(2026, 10, 31)
 EVIL = "<script>alert(1)</script>"
+RLO = "\u202e"
+EVIL_ID = "2610.99999"
 CHART_IDS = ["chart-shares", "chart-ratio", "chart-counts", "chart-categories", "chart-dying",
              "chart-official", "chart-trend", "chart-repo-created", "chart-coverage"]
-
-
-def chromium() -> str:
-    found = shutil.which("chromium") or (
-        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    if found:
-        return found
-    if os.environ.get("SURVEY_REQUIRE_BROWSER"):
-        pytest.fail("SURVEY_REQUIRE_BROWSER is set but chromium is not installed")
-    pytest.skip("chromium not installed (apt-get install chromium)")
-
-
-def run_browser(url: str, profile: Path, *extra: str) -> tuple[str, list[str]]:
-    """(stdout, console lines) of one headless run with every network route closed."""
-    cmd = [
-        chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
-        # No network: any request for a remote resource fails instead of being fetched.
-        "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
-        "--virtual-time-budget=10000", *extra, url,
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    console = [ln for ln in proc.stderr.splitlines()
-               if ":CONSOLE" in ln or "Uncaught" in ln]
-    return proc.stdout, console
+DATE_CHARTS = [c for c in CHART_IDS if c != "chart-coverage"]
+AFTER_TITLE = f'<a class="arxiv" href="https://arxiv.org/abs/{EVIL_ID}"'
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +43,9 @@ def page(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("browser")
     conn = open_write(root / "s.db")
     fill_synthetic(conn, 20_000, seed=7)
-    add_paper_with_code(conn, "2610.99999", "2026-10-30", "pytorch", title=EVIL)
-    out = write_report(conn, Settings(report_bootstrap=40), root / "out", now=NOW)
+    # A title that opens a right-to-left override and never closes it.
+    add_paper_with_code(conn, EVIL_ID, "2026-10-30", "pytorch", title=f"{EVIL} {RLO}olleh")
+    out = write_report(conn, Settings(report_bootstrap=40), root / "out", as_of=AS_OF)
     conn.close()
     return out
 
@@ -78,27 +59,95 @@ def test_harness_catches_console_errors(tmp_path: Path) -> None:
     assert any("Uncaught ReferenceError" in ln for ln in console)
 
 
+def test_harness_sees_a_reversed_text_and_a_wide_page(tmp_path: Path) -> None:
+    """The checks can fail: without isolation the override reverses the text after a title,
+    and a wide table makes the document scroll sideways at 390 px."""
+    bad = tmp_path / "bad.html"
+    bad.write_text(f'<html><head><meta charset="utf-8"></head><body><p>{RLO}olleh '
+                   f'<a id="after" href="#">arXiv:1234</a></p>'
+                   '<table style="width:640px"><tr><td>wide</td></tr></table></body></html>',
+                   encoding="utf-8")
+    found, _ = probe(bad, tmp_path, 390, marks={"after": '<a id="after"'})
+    xs = found["order"]["after"]
+    assert len(xs) == len("arXiv:1234") and xs != sorted(xs)
+    assert found["scrollWidth"] > found["innerWidth"] == 390
+
+
 def test_page_renders_every_chart_without_console_errors(page: Path, tmp_path: Path) -> None:
-    dom, console = run_browser(page.as_uri(), tmp_path / "profile", "--dump-dom")
+    dom, console = run_browser(page.as_uri(), tmp_path / "profile", "--dump-dom",
+                               "--window-size=1280,2000")
     assert console == []
     starts = [(cid, dom.find(f'id="block-{cid}"')) for cid in CHART_IDS]
     assert all(pos >= 0 for _, pos in starts), starts
     starts.sort(key=lambda t: t[1])
-    ends = [pos for _, pos in starts[1:]] + [dom.find('id="published"')]
+    ends = [pos for _, pos in starts[1:]] + [dom.find('id="explorer"')]
     for (cid, start), end in zip(starts, ends, strict=True):
         block = dom[start:end]
-        assert re.search(rf'<div id="{cid}" class="[^"]*js-plotly-plot', block), cid
+        assert f'id="{cid}"' in block and "js-plotly-plot" in block, cid
         assert '<svg class="main-svg"' in block, f"{cid} has no SVG"
-    # The title is text in the DOM, not an element.
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
+    # The title is text in the DOM, not an element, in the tables and in the explorer's rows.
+    assert dom.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 2
     assert "<script>alert(1)</script>" not in dom
 
 
-def test_screenshot(page: Path, tmp_path: Path) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "report.png"
-    shot.unlink(missing_ok=True)
-    _, console = run_browser(page.as_uri(), tmp_path / "profile", "--window-size=1280,7000",
-                             "--hide-scrollbars", f"--screenshot={shot}")
+@pytest.fixture(scope="module")
+def measured(page: Path, tmp_path_factory) -> dict[int, tuple[dict, list[str]]]:
+    """One probe per width (each loads the whole page: shared by the tests below)."""
+    root = tmp_path_factory.mktemp("probe")
+    return {width: probe(page, root, width, marks={"after": AFTER_TITLE})
+            for width in (1280, 390)}
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_layout_at_desktop_and_phone_width(measured, width: int) -> None:
+    found, console = measured[width]
     assert console == []
-    assert shot.exists() and shot.stat().st_size > 50_000
+    assert found["innerWidth"] == width
+    # No sideways scroll: tables wrap or scroll inside their own box.
+    assert found["scrollWidth"] <= found["innerWidth"], found["scrollWidth"]
+    assert set(found["charts"]) == set(CHART_IDS)
+    for cid, c in found["charts"].items():
+        assert c["svg"][2] <= width + 0.5, f"{cid} is wider than the viewport"
+        assert c["title"] and c["legend"], cid
+        assert not overlap(c["title"], c["legend"]), f"{cid}: title over legend"
+        assert not overlap(c["title"], c["modebar"]), f"{cid}: title under the modebar"
+        for note in c["notes"]:
+            assert not overlap(c["title"], note), f"{cid}: title over a panel title or note"
+        assert c["legend"][3] <= c["svg"][3] + 0.5, f"{cid}: legend cut at the bottom"
+        if cid in DATE_CHARTS:
+            # The x axis reaches the as-of day: no chart loses its last years.
+            assert pd.Timestamp(c["xrange"][1]) >= pd.Timestamp(AS_OF), (cid, c["xrange"])
+    # A right-to-left override in a title does not reverse the text after it.
+    xs = found["order"]["after"]
+    assert len(xs) == len(f"arXiv:{EVIL_ID}") and xs == sorted(xs), xs
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_click_on_a_chart_lists_its_papers(measured, width: int) -> None:
+    found, console = measured[width]
+    assert console == []
+    click = found["click"]
+    # The last quarter's JAX bar: the explorer now lists JAX papers of 2026 Q4 only.
+    assert click["x"] == "2026-10-01" and click["period"] == "2026 Q4"
+    assert click["framework"] == "JAX" and click["labels"]
+    assert set(click["labels"]) == {"JAX"}
+    assert all("2026-10-01" <= d <= "2026-10-31" for d in click["dates"])
+    assert click["count"].startswith(f"Showing {len(click['labels'])} of ")
+    # "Other" opens into its frameworks and closes again.
+    split = found["split"]
+    assert split["before"] == 0 and split["otherBefore"] > 0
+    assert split["after"] >= 5 * 3 and split["otherAfter"] == 0  # line and band per framework
+
+
+def test_screenshots_at_desktop_and_phone_width(page: Path, tmp_path: Path, measured) -> None:
+    """The whole page at each width, as one image, or as tiles of SCREENSHOT_TILE px
+    (e.g. 2400) that an image viewer shows at a readable size."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for old in ARTIFACTS.glob("report-*.png"):
+        old.unlink()
+    for width, name in ((1280, "report-desktop"), (390, "report-phone")):
+        height = measured[width][0]["height"]
+        tile = int(os.environ.get("SCREENSHOT_TILE") or height)
+        shots, console = screenshots(page, tmp_path, width, height, ARTIFACTS, name, tile=tile)
+        assert console == []
+        assert shots and all(s.exists() and s.stat().st_size > 20_000 for s in shots)

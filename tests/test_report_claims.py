@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pandas as pd
 import pytest
 from synthetic import add_paper_with_code, fill_synthetic
 
 from analysis import dataset
-from analysis.claims import NOT_ENOUGH, NOT_SUPPORTED, SUPPORTED, evaluate_claims
+from analysis.claims import (
+    INCONCLUSIVE,
+    NOT_ENOUGH,
+    NOT_SUPPORTED,
+    SUPPORTED,
+    evaluate_claims,
+)
 from analysis.trends import fit_trend
 from survey.core.errors import ConfigError
 from survey.core.settings import Settings
 
-NOW = datetime(2026, 11, 1, tzinfo=UTC)
+AS_OF = date(2026, 10, 31)
 
 
 def _claims(conn, settings: Settings | None = None, replicates: int = 60):
     settings = settings or Settings()
     df = dataset.load_links(conn)
     fit = fit_trend(df, replicates=replicates)
-    claims, _ = evaluate_claims(df, dataset.dying_uses(conn), fit, settings, NOW)
+    claims, _ = evaluate_claims(df, dataset.dying_uses(conn), fit, settings, AS_OF)
     return {c.key: c for c in claims}, fit
 
 
@@ -70,11 +76,13 @@ def test_thresholds_change_the_verdicts(synthetic_conn) -> None:
     assert "95.0%" in claims["C1"].threshold
 
 
-def test_threshold_inside_the_interval_is_not_enough_data(synthetic_conn) -> None:
+def test_threshold_inside_the_interval_is_inconclusive(synthetic_conn) -> None:
     claims, _ = _claims(synthetic_conn)
     share = float(claims["C1"].value.rstrip("%")) / 100
     claims, _ = _claims(synthetic_conn, Settings(claim_majority=share))
-    assert claims["C1"].verdict == NOT_ENOUGH and "straddles" in claims["C1"].reason
+    assert claims["C1"].verdict == INCONCLUSIVE and "straddles" in claims["C1"].reason
+    # Plenty of papers: a straddling interval is a measurement, not a lack of data.
+    assert claims["C1"].n > 1000 and "not enough" not in claims["C1"].reason
 
 
 def _flat(conn, label_of, start: date, months: int, per_month: int) -> None:
@@ -136,24 +144,29 @@ def test_empty_database_claims(conn) -> None:
     assert claims["C1"].value == "n/a"
 
 
-@pytest.mark.parametrize("bad", [
-    {"claim_majority": 1.5}, {"claim_two_frameworks": 0.0}, {"claim_dying_share": -0.1},
-    {"claim_min_papers": 0}, {"report_months": 0},
+@pytest.mark.parametrize(("bad", "message"), [
+    ({"claim_majority": 1.5}, "--majority (env SURVEY_CLAIM_MAJORITY) must be between 0 and 1"),
+    ({"claim_two_frameworks": 0.0}, "--two-frameworks (env SURVEY_CLAIM_TWO_FRAMEWORKS)"),
+    ({"claim_dying_share": -0.1}, "--dying-share (env SURVEY_CLAIM_DYING_SHARE)"),
+    ({"claim_min_papers": 0}, "--min-papers (env SURVEY_CLAIM_MIN_PAPERS) must be at least 1"),
+    ({"report_months": 0}, "--months (env SURVEY_REPORT_MONTHS) must be at least 1, got 0"),
+    ({"report_bootstrap": -1}, "--bootstrap (env SURVEY_REPORT_BOOTSTRAP) must be at least 0"),
 ])
-def test_bad_thresholds_are_config_errors(conn, bad) -> None:
-    name = next(iter(bad))
-    with pytest.raises(ConfigError, match=name):
+def test_bad_thresholds_name_the_option_not_the_field(conn, bad, message) -> None:
+    with pytest.raises(ConfigError) as err:
         _claims(conn, Settings(**bad))
+    assert str(err.value).startswith(message)
+    assert next(iter(bad)) not in str(err.value)  # never the internal field name
 
 
-def test_tensorflow_ahead_but_not_significantly_is_not_enough_data(conn) -> None:
+def test_tensorflow_ahead_but_not_significantly_is_inconclusive(conn) -> None:
     # TensorFlow 45%, PyTorch 40% every month: the model never crosses, but over the last
     # window (240 papers) the two 95% intervals overlap, so the claim is not contradicted.
     _flat(conn, lambda i: "tensorflow" if i % 20 < 9 else ("pytorch" if i % 20 < 17 else "none"),
           date(2023, 11, 1), 36, 20)
     claims, fit = _claims(conn)
     assert fit is not None and fit.crossover.status == "never"
-    assert claims["C4"].verdict == NOT_ENOUGH
+    assert claims["C4"].verdict == INCONCLUSIVE
     assert claims["C4"].value == "n/a"
 
 
@@ -161,8 +174,8 @@ def test_no_bootstrap_replicates_says_so(synthetic_conn) -> None:
     claims, fit = _claims(synthetic_conn, Settings(report_bootstrap=0), replicates=0)
     assert fit is not None and fit.replicates == 0
     c4 = claims["C4"]
-    assert c4.verdict == NOT_ENOUGH and "nan" not in c4.reason
-    assert "report_bootstrap" in c4.reason
+    assert c4.verdict == INCONCLUSIVE and "nan" not in c4.reason
+    assert "--bootstrap 0" in c4.reason
 
 
 def test_crossover_interval_only_beside_a_modelled_crossover(synthetic_conn) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -18,7 +18,7 @@ from synthetic import (
 from analysis import dataset
 from analysis.published import compare, load_measurements
 
-NOW = datetime(2026, 11, 1, tzinfo=UTC)
+AS_OF = date(2026, 10, 31)
 
 
 @pytest.fixture
@@ -61,13 +61,13 @@ def test_weights_split_a_paper_over_its_official_repositories(small) -> None:
 
 
 def test_framework_shares_excludes_unknown_and_sums_to_one(small) -> None:
-    shares = dataset.framework_shares(small, months=12, now=NOW)
+    shares = dataset.framework_shares(small, months=12, as_of=AS_OF)
     assert shares == pytest.approx({"pytorch": 1.5 / 3, "tensorflow": 0.5 / 3,
                                     "jax": 1 / 3, "other": 0.0, "none": 0.0})
-    assert dataset.framework_shares(small, months=3, now=NOW) == {}
-    # The window ends at `now`: a paper after it does not count.
+    assert dataset.framework_shares(small, months=3, as_of=AS_OF) == {}
+    # The window ends on the as-of day: a paper after it does not count.
     add_paper_with_code(small, "2612.00009", "2026-12-01", "none")
-    assert dataset.framework_shares(small, months=12, now=NOW)["none"] == 0.0
+    assert dataset.framework_shares(small, months=12, as_of=AS_OF)["none"] == 0.0
 
 
 def test_shares_and_counts_by_period(small) -> None:
@@ -154,7 +154,7 @@ def test_published_comparison_uses_same_period_and_measure(conn) -> None:
 
 def test_synthetic_shares_follow_the_generating_curve(conn) -> None:
     fill_synthetic(conn, 30_000, seed=3)
-    shares = dataset.framework_shares(conn, months=12, now=NOW)
+    shares = dataset.framework_shares(conn, months=12, as_of=AS_OF)
     assert shares["pytorch"] == pytest.approx(0.82, abs=0.04)
     assert shares["tensorflow"] == pytest.approx(0.045, abs=0.03)
 
@@ -162,17 +162,18 @@ def test_synthetic_shares_follow_the_generating_curve(conn) -> None:
 def test_claims_window_is_as_long_as_the_one_before() -> None:
     from analysis.claims import make_windows
 
-    w = make_windows(datetime(2026, 11, 27, 12, 15, tzinfo=UTC), 12)
+    w = make_windows(date(2026, 11, 26), 12)
     assert w.label == "2025-11-27 to 2026-11-26"
     assert w.prev_label == "2024-11-27 to 2025-11-26"
     assert w.end + pd.Timedelta(days=1) - w.start == w.start - w.prev_start
-    # A monthly run on the 1st covers the last twelve calendar months exactly.
-    assert make_windows(NOW, 12).label == "2025-11-01 to 2026-10-31"
+    # As of a month's end, the window is the last twelve calendar months exactly.
+    assert make_windows(AS_OF, 12).label == "2025-11-01 to 2026-10-31"
+    assert make_windows(date(2024, 2, 29), 1).label == "2024-02-01 to 2024-02-29"
 
 
 def test_framework_shares_window_edges(conn) -> None:
     add_paper_with_code(conn, "2511.00001", "2025-11-01", "pytorch")  # first day: in
     add_paper_with_code(conn, "2510.00001", "2025-10-31", "jax")  # the window before: out
-    add_paper_with_code(conn, "2611.00001", "2026-11-01", "none")  # now's own day: out
-    assert dataset.framework_shares(conn, months=12, now=NOW) == pytest.approx(
+    add_paper_with_code(conn, "2611.00001", "2026-11-01", "none")  # after the as-of day: out
+    assert dataset.framework_shares(conn, months=12, as_of=AS_OF) == pytest.approx(
         {"pytorch": 1.0, "tensorflow": 0.0, "jax": 0.0, "other": 0.0, "none": 0.0})

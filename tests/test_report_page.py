@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +17,7 @@ from survey.core.db import open_write
 from survey.core.errors import InputError
 from survey.core.settings import Settings
 
-NOW = datetime(2026, 11, 1, tzinfo=UTC)
+AS_OF = date(2026, 10, 31)
 EVIL = "<script>alert(1)</script> & \"quoted\""
 CHART_IDS = ["chart-shares", "chart-ratio", "chart-counts", "chart-categories", "chart-dying",
              "chart-official", "chart-trend", "chart-repo-created", "chart-coverage"]
@@ -36,7 +36,7 @@ def make_db(path: Path, n: int = 20_000) -> Path:
 def page_dir(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("page")
     conn = open_write(make_db(root / "s.db"))
-    write_report(conn, FAST, root / "out", now=NOW)
+    write_report(conn, FAST, root / "out", as_of=AS_OF)
     conn.close()
     return root / "out"
 
@@ -51,8 +51,10 @@ def test_every_chart_has_its_fixed_div_and_csv(page_dir: Path, html: str) -> Non
         assert f'id="{chart_id}"' in html
         assert f'Plotly.newPlot(                        "{chart_id}"' in html or \
             re.search(rf'Plotly\.newPlot\(\s*"{chart_id}"', html)
-    links = re.findall(r'href="(index-data/[a-z-]+\.csv)"', html)
-    assert len(set(links)) == len(CHART_IDS) + 2  # + claims.csv and published.csv
+    links = set(re.findall(r'href="(index-data/[a-z-]+\.csv)"', html))
+    # Each chart's, the opened "other" share's, the claims', the published table's, the papers'.
+    assert len(links) == len(CHART_IDS) + 4
+    assert {"index-data/shares-other.csv", "index-data/papers.csv"} <= links
     for link in links:
         frame = pd.read_csv(page_dir / link)
         assert len(frame) > 0
@@ -68,7 +70,7 @@ def test_plotly_js_inlined_exactly_once_and_nothing_remote(html: str) -> None:
     # Nothing outside plotly.js itself loads anything: no script src, no CDN, no stylesheet.
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", rest)
     assert "cdn.plot.ly" not in rest and "@import" not in rest
-    assert len(html.encode()) < 6_000_000
+    assert len(html.encode()) < 8_000_000
 
 
 def test_outside_strings_are_escaped(html: str) -> None:
@@ -99,7 +101,7 @@ def test_claims_csv_has_numbers(page_dir: Path) -> None:
 
 def test_same_data_same_page(tmp_path: Path, page_dir: Path, html: str) -> None:
     conn = open_write(make_db(tmp_path / "again.db"))
-    page = write_report(conn, FAST, tmp_path / "out", now=NOW)
+    page = write_report(conn, FAST, tmp_path / "out", as_of=AS_OF)
     conn.close()
     assert page.read_text(encoding="utf-8") == html
 
@@ -110,10 +112,10 @@ def test_monthly_pages_share_a_folder_without_clobbering(tmp_path: Path) -> None
     changes = ReportChanges(since="2026-10-01", new_papers=321, new_repos=45,
                             shares_before={"pytorch": 0.8, "tensorflow": 0.1},
                             shares_after={"pytorch": 0.82, "tensorflow": 0.08})
-    monthly = write_report(conn, FAST, out, page_name="2026-11.html", changes=changes, now=NOW)
+    monthly = write_report(conn, FAST, out, page_name="2026-11.html", changes=changes, as_of=AS_OF)
     index = write_report(conn, FAST, out, changes=changes,
                          archive=[("2026-10", "2026-10.html"), ("2026-11", "2026-11.html")],
-                         now=NOW)
+                         as_of=AS_OF)
     conn.close()
     assert monthly == out / "2026-11.html" and index == out / "index.html"
     assert (out / "2026-11-data" / "shares.csv").exists()
@@ -127,16 +129,16 @@ def test_monthly_pages_share_a_folder_without_clobbering(tmp_path: Path) -> None
 @pytest.mark.parametrize("name", ["../x.html", "a/b.html", "index.htm", ".hidden.html", ""])
 def test_bad_page_names_are_refused(conn, tmp_path: Path, name: str) -> None:
     with pytest.raises(InputError):
-        write_report(conn, FAST, tmp_path, page_name=name, now=NOW)
+        write_report(conn, FAST, tmp_path, page_name=name, as_of=AS_OF)
 
 
 def test_bad_archive_link_refused(conn, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="archive"):
-        write_report(conn, FAST, tmp_path, archive=[("x", "javascript:alert(1)")], now=NOW)
+        write_report(conn, FAST, tmp_path, archive=[("x", "javascript:alert(1)")], as_of=AS_OF)
 
 
 def test_empty_database_page_says_so(conn, tmp_path: Path) -> None:
-    page = write_report(conn, FAST, tmp_path, now=NOW)
+    page = write_report(conn, FAST, tmp_path, as_of=AS_OF)
     text = page.read_text(encoding="utf-8")
     assert 'id="empty-notice"' in text and "no papers yet" in text
     assert "Plotly.newPlot(" not in text and len(text) < 100_000
@@ -146,7 +148,7 @@ def test_empty_database_page_says_so(conn, tmp_path: Path) -> None:
 def test_papers_without_classified_code(conn, tmp_path: Path) -> None:
     add_paper(conn, "2601.00001", "2026-01-01")
     add_paper_with_code(conn, "2601.00002", "2026-01-02", "unknown")
-    text = write_report(conn, FAST, tmp_path, now=NOW).read_text(encoding="utf-8")
+    text = write_report(conn, FAST, tmp_path, as_of=AS_OF).read_text(encoding="utf-8")
     assert 'id="empty-notice"' in text and "none with classified official code" in text
     assert text.count("Plotly.newPlot(") == 1  # the coverage funnel only
 
@@ -154,7 +156,7 @@ def test_papers_without_classified_code(conn, tmp_path: Path) -> None:
 def test_tiny_database_page(conn, tmp_path: Path) -> None:
     for i, label in enumerate(["pytorch", "tensorflow", "jax"]):
         add_paper_with_code(conn, f"2609.0000{i}", "2026-09-01", label)
-    text = write_report(conn, FAST, tmp_path, now=NOW).read_text(encoding="utf-8")
+    text = write_report(conn, FAST, tmp_path, as_of=AS_OF).read_text(encoding="utf-8")
     assert 'id="tiny-notice"' in text and "Only 3 papers" in text
     assert text.count("Plotly.newPlot(") == 8  # every chart but the trend model
     assert "needs at least 12 months" in text
@@ -166,7 +168,8 @@ def test_cli_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = CliRunner().invoke(app, ["report", "--db", str(db), "--out", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output and (tmp_path / "r" / "index.html").exists()
-    assert re.search(r"^C1 (supported|not supported|not enough data):", result.output, re.M)
+    assert re.search(r"^C1 (supported|not supported|inconclusive|not enough data):",
+                     result.output, re.M)
 
 
 def test_cli_report_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -176,7 +179,8 @@ def test_cli_report_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.Monk
     assert "no database" in missing.output
     db = make_db(tmp_path / "s.db", n=200)
     bad = runner.invoke(app, ["report", "--db", str(db), "--majority", "7"])
-    assert bad.exit_code == 2 and "claim_majority" in bad.output
+    assert bad.exit_code == 2 and "--majority (env SURVEY_CLAIM_MAJORITY)" in bad.output
+    assert "claim_majority" not in bad.output
     monkeypatch.setenv("SURVEY_CLAIM_MIN_PAPERS", "many")
     env = runner.invoke(app, ["report", "--db", str(db)])
     assert env.exit_code == 2 and "SURVEY_CLAIM_MIN_PAPERS" in env.output
@@ -191,7 +195,7 @@ def test_cli_report_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.Monk
 def test_failed_run_keeps_the_previous_files(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     conn = open_write(make_db(tmp_path / "s.db", n=2000))
-    page = write_report(conn, FAST, tmp_path / "out", now=NOW)
+    page = write_report(conn, FAST, tmp_path / "out", as_of=AS_OF)
     before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
     add_paper_with_code(conn, "2610.88888", "2026-10-20", "jax")  # the next run differs
 
@@ -202,7 +206,7 @@ def test_failed_run_keeps_the_previous_files(tmp_path: Path,
 
     monkeypatch.setattr(report_mod, "render_page", boom)
     with pytest.raises(KeyboardInterrupt):
-        write_report(conn, FAST, tmp_path / "out", now=datetime(2026, 11, 2, tzinfo=UTC))
+        write_report(conn, FAST, tmp_path / "out", as_of=AS_OF)
     conn.close()
     after = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
     assert after == before and page in after

@@ -8,7 +8,7 @@ links, official flags, titles with markup) is the real stage's output.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
@@ -50,7 +50,8 @@ def test_report_and_export_over_harvested_papers(harvested, tmp_path) -> None:
     assert papers == len(expected)
     with_code = conn.execute(
         "SELECT COUNT(DISTINCT arxiv_id) FROM links WHERE official = 1").fetchone()[0]
-    page = write_report(conn, Settings(report_bootstrap=10), tmp_path / "out", now=NOW)
+    page = write_report(conn, Settings(report_bootstrap=10), tmp_path / "out",
+                        as_of=date(2024, 3, 31))
     rows = export_rows(conn)
     n_links = conn.execute("SELECT COUNT(*) FROM links").fetchone()[0]
     conn.close()

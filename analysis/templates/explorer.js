@@ -3,7 +3,7 @@
 // outside string is set as text (textContent), inside <bdi>, never parsed as HTML.
 (function () {
   "use strict";
-  var PAGE = 50;
+  var PAGE = 20;
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);

@@ -61,9 +61,39 @@ PROBE_JS = r"""
     });
     return out;
   }
+  function interact(out) {
+    // What a reader does: click a point of the counts chart, open "other" in the share chart.
+    var gd = document.getElementById("chart-counts"), jax = null;
+    if (gd && gd.data && typeof gd.emit === "function") {
+      gd.data.forEach(function (t) { if (t.meta && t.meta.label === "jax" && t.x.length) jax = t; });
+      if (jax) {
+        var x = jax.x[jax.x.length - 1];
+        gd.emit("plotly_click", {points: [{data: jax, x: x}]});
+        var rows = document.querySelectorAll("#explorer-table tbody tr");
+        out.click = {x: x, framework: document.getElementById("f-framework").selectedOptions[0].textContent,
+                     period: document.getElementById("f-period").value,
+                     count: document.getElementById("explorer-count").textContent,
+                     labels: Array.prototype.map.call(rows, function (r) { return r.children[3].textContent; }),
+                     dates: Array.prototype.map.call(rows, function (r) { return r.children[0].textContent; })};
+      }
+    }
+    var split = document.getElementById("split-other"), shares = document.getElementById("chart-shares");
+    if (split && shares) {
+      var shown = function (g) { return shares.data.filter(function (t) {
+        return t.meta && t.meta.group === g && t.visible !== false; }).length; };
+      out.split = {before: shown("split"), otherBefore: shown("other")};
+      split.checked = true; split.dispatchEvent(new Event("change"));
+      out.split.after = shown("split"); out.split.otherAfter = shown("other");
+    }
+    var first = document.querySelector("#explorer-table tbody tr");
+    out.explorerRows = document.querySelectorAll("#explorer-table tbody tr").length;
+    out.firstRow = first ? first.textContent : null;
+  }
   window.addEventListener("load", function () {
     setTimeout(function () {
-      var data = JSON.stringify(measure());
+      var m = measure();
+      interact(m);
+      var data = JSON.stringify(m);
       if (window.parent !== window) window.parent.postMessage(data, "*");
       else {
         var pre = document.createElement("pre"); pre.id = "probe"; pre.textContent = data;
@@ -110,16 +140,19 @@ def run_browser(url: str, profile: Path, *extra: str) -> tuple[str, list[str]]:
     return proc.stdout, console
 
 
-def with_probe(page: Path, workdir: Path, marks: dict[str, str] | None = None) -> Path:
+def with_probe(page: Path, workdir: Path, marks: dict[str, str] | None = None, *,
+               script: bool = True) -> Path:
     """A copy of ``page`` (beside it, so its relative links hold) with the probe script, and
-    ``data-probe-order`` set on the elements that ``marks`` selects (name -> CSS id)."""
+    ``data-probe-order`` on the elements that ``marks`` names (name -> the first opening tag's
+    text up to its end, e.g. ``<a class="arxiv" href="..."``)."""
     text = page.read_text(encoding="utf-8")
-    for name, element_id in (marks or {}).items():
-        text = text.replace(f'id="{element_id}"', f'id="{element_id}" data-probe-order="{name}"',
-                            1)
+    for name, start in (marks or {}).items():
+        assert start in text, start
+        text = text.replace(start, f'{start} data-probe-order="{name}"', 1)
     copy = page.with_name(f".probe-{workdir.name}-{page.name}")
-    copy.write_text(text.replace("</body>", f"<script>{PROBE_JS}</script></body>"),
-                    encoding="utf-8")
+    if script:
+        text = text.replace("</body>", f"<script>{PROBE_JS}</script></body>")
+    copy.write_text(text, encoding="utf-8")
     return copy
 
 
@@ -152,7 +185,7 @@ def screenshots(page: Path, workdir: Path, width: int, total: int, out: Path, na
                 tile: int = 1600) -> tuple[list[Path], list[str]]:
     """The whole page at ``width`` (``total`` px tall) as screenshots of ``tile`` px each,
     ``out/NAME-1.png``, ``NAME-2.png``...: a viewer shows each at full size."""
-    copy = with_probe(page, workdir)
+    copy = with_probe(page, workdir, script=False)
     shots, console = [], []
     try:
         for i, offset in enumerate(range(0, total, tile), start=1):
