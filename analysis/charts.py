@@ -104,13 +104,13 @@ def _scatter(**kw: Any) -> dict[str, Any]:
     return {"type": "scatter", **kw}
 
 
-def _axes(index: int) -> dict[str, str]:
+def _axes(index: int) -> dict[str, Any]:
     """The axes of subplot ``index`` (0-based, row-major) as make_subplots names them."""
     return {} if index == 0 else {"xaxis": f"x{index + 1}", "yaxis": f"y{index + 1}"}
 
 
 def _band(traces: Traces, x: list[str], d: pd.DataFrame, color: str, group: str,
-          meta: dict[str, Any], visible: bool = True, **where: Any) -> None:
+          meta: dict[str, Any], *, visible: bool = True, **where: Any) -> None:
     """The 95% interval as a filled band (upper edge, then lower edge filled to it)."""
     traces.append(_scatter(x=x, y=_r(d["high"]), mode="lines", line={"width": 0},
                            legendgroup=group, showlegend=False, hoverinfo="skip",
@@ -125,7 +125,7 @@ def _share_lines(traces: Traces, d: pd.DataFrame, name: str, color: str,
                  meta: dict[str, Any], *, visible: bool = True, hover: str = _SHARE_HOVER,
                  **where: Any) -> None:
     x = _days(d["period"])
-    _band(traces, x, d, color, name, meta, visible, **where)
+    _band(traces, x, d, color, name, meta, visible=visible, **where)
     traces.append(_scatter(
         x=x, y=_r(d["share"]), mode="lines+markers", name=name, legendgroup=name,
         line={"color": color, "width": 2}, marker={"size": 4}, visible=visible, meta=meta,

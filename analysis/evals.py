@@ -101,6 +101,8 @@ def links_figures(info: dict[str, Any], split: str = "held") -> LinksEval | None
     figures = []
     for key, what in LINK_FIGURES.items():
         f = block.get(key)
+        if not isinstance(f, dict):
+            continue
         try:
             figures.append(Figure(key, what, int(f["k"]), int(f["n"])))
         except (KeyError, TypeError, ValueError):

@@ -5,7 +5,8 @@ version, category group); every cell keeps up to ``cap`` of its paper-repository
 ``cap`` the largest that keeps the whole explorer within ``budget`` rows. A small database
 (under the budget) is listed whole; a million papers give a sample of every cell, picked by a
 hash of the arXiv id and repository (the same on every run, unrelated to the label), and each
-cell's true count is embedded beside it, so the page says "showing 8 of 1,234". The page stays
+cell's true count is embedded beside it, so the page says "showing 8 of 1,234"; the cap is
+lowered further if long titles and evidence would pass ``byte_budget``. The page stays
 self-contained (no companion file to lose, no server) and its size is bounded by the budget,
 whatever the data size; ``survey export`` gives every row.
 
@@ -30,8 +31,11 @@ from analysis.charts import NAMES
 from analysis.dataset import CATEGORY_GROUPS, LABELS, category_group
 from survey.store import tables
 
-# At most this many paper-repository pairs in the page (about 230 bytes each embedded).
+# At most this many paper-repository pairs in the page, and at most this many bytes of them
+# (about 300 bytes a pair with real titles and evidence): plotly.js is 4.8 MB of the page and
+# the charts under 0.5 MB, so the page stays under 8 MB whatever the data size.
 EXPLORER_BUDGET = 8_000
+EXPLORER_BYTES = 2_400_000
 MAX_TITLE = 160
 MAX_EVIDENCE = 70
 EVIDENCE_ITEMS = 2
@@ -111,8 +115,9 @@ def _weight(e: dict[str, Any]) -> float:
 
 
 def build(conn: sqlite3.Connection, links: pd.DataFrame, names: pd.DataFrame,
-          budget: int = EXPLORER_BUDGET) -> Explorer:
-    """The explorer over the official (paper, repository) pairs of ``links``."""
+          budget: int = EXPLORER_BUDGET, byte_budget: int = EXPLORER_BYTES) -> Explorer:
+    """The explorer over the official (paper, repository) pairs of ``links``: every pair when
+    they fit ``budget`` rows and ``byte_budget`` bytes, else at most ``cap`` per cell."""
     off = links[links["official"]]
     if off.empty:
         return Explorer()
@@ -129,14 +134,23 @@ def build(conn: sqlite3.Connection, links: pd.DataFrame, names: pd.DataFrame,
     # The pick is a hash of the pair (stable across runs, unrelated to the label).
     d["h"] = pd.util.hash_pandas_object(d[["arxiv_id", "repo"]], index=False).to_numpy()
     d = d.sort_values([*cell, "h"], kind="mergesort")
+    d["rank"] = d.groupby(cell, sort=False).cumcount()
     counts = d.groupby(cell, sort=True).size()
     cap = cap_for(counts.to_numpy(), budget)
-    keep = d if cap is None else d[d.groupby(cell, sort=False).cumcount() < cap]
+    keep = d if cap is None else d[d["rank"] < cap]
     keep = keep.sort_values(["published", "arxiv_id", "repo"], ascending=[False, True, True])
     titles = tables.paper_titles(conn, keep["arxiv_id"].unique().tolist())
     evidence = tables.classification_evidence(conn, keep["repo"].unique().tolist())
-    return Explorer(payload=_payload(keep, counts, titles, evidence), rows=keep,
-                    total=len(d), shown=len(keep), cap=cap)
+    payload = _payload(keep, counts, titles, evidence)
+    # Long titles and evidence: lower the cap until the rows fit their bytes too.
+    sizes = np.array([len(json.dumps(r, ensure_ascii=False).encode()) for r in payload["rows"]])
+    ranks = keep["rank"].to_numpy()
+    while sizes.sum() > byte_budget and int(ranks.max(initial=0)) > 0:
+        cap = int(ranks.max())
+        fits = ranks < cap
+        keep, sizes, ranks = keep[fits], sizes[fits], ranks[fits]
+        payload["rows"] = [r for r, ok in zip(payload["rows"], fits, strict=True) if ok]
+    return Explorer(payload=payload, rows=keep, total=len(d), shown=len(keep), cap=cap)
 
 
 def _payload(keep: pd.DataFrame, counts: pd.Series, titles: dict[str, str],
@@ -152,7 +166,7 @@ def _payload(keep: pd.DataFrame, counts: pd.Series, titles: dict[str, str],
         if r.label == "unknown":
             ev = f"not classified (repository {neutral(r.status, 20) or 'not fetched'})"
         else:
-            text, conf, _ = evidence.get(r.repo, ("[]", None, ""))  # type: ignore[arg-type]
+            text, conf, _ = evidence.get(r.repo, ("[]", None, ""))
             ev = evidence_text(text, conf)
         rows.append([neutral(r.arxiv_id, 30), neutral(titles.get(r.arxiv_id, ""), MAX_TITLE),
                      neutral(r.repo, 120), l_at[r.label], n_at.get(r.name, -1),

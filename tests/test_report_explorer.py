@@ -125,3 +125,19 @@ def test_outside_strings_are_isolated_in_the_html(evil_page: str) -> None:
         before = text[:match.start()]
         assert before.rfind("\x01") > before.rfind("\x02"), text[match.start() - 80:][:160]
     assert "unicode-bidi: isolate" in evil_page
+
+
+def test_long_strings_lower_the_cap_to_fit_the_bytes(conn) -> None:
+    fill_synthetic(conn, 3000, seed=4)
+    conn.execute("UPDATE papers SET title = 'A title of a realistic length, ' || rowid ||"
+                 " ' and then some more words to reach the cap of one hundred and sixty "
+                 " characters that the explorer keeps for every paper title it embeds'")
+    links = dataset.load_links(conn)
+    names = dataset.other_names(conn)
+    roomy = explorer.build(conn, links, names, budget=10_000, byte_budget=10_000_000)
+    tight = explorer.build(conn, links, names, budget=10_000, byte_budget=200_000)
+    assert roomy.cap is None and tight.cap is not None and tight.shown < roomy.shown
+    size = sum(len(json.dumps(r, ensure_ascii=False).encode()) for r in tight.payload["rows"])
+    assert size <= 200_000 < sum(len(json.dumps(r, ensure_ascii=False).encode())
+                                for r in roomy.payload["rows"])
+    assert len(tight.payload["rows"]) == tight.shown and tight.rows["rank"].max() < tight.cap

@@ -122,8 +122,8 @@ def classification_evidence(conn: sqlite3.Connection, repos: Sequence[str]
     out: dict[str, tuple[str, float, str]] = {}
     for chunk in _chunks(repos):
         marks = ",".join("?" * len(chunk))
-        sql = ("SELECT repo, evidence, confidence, classifier_version FROM classifications"
-               f" WHERE repo IN ({marks})")  # noqa: S608 - placeholders only
+        sql = f"""SELECT repo, evidence, confidence, classifier_version FROM classifications
+                   WHERE repo IN ({marks})"""  # noqa: S608 - placeholders only
         out.update({r: (str(e), float(c), str(v))
                     for r, e, c, v in conn.execute(sql, tuple(chunk))})
     return out
