@@ -236,3 +236,33 @@ def test_weights_are_described_as_computed(html: str) -> None:
     # The split is over classified official repositories only (see dataset._prepare).
     assert "with k classified official\n  repositories it counts 1/k for each" in html
     assert "split evenly over its classified official repositories" in html
+
+
+def test_methodology_states_the_links_figures_read_from_the_file(
+        conn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, html: str) -> None:
+    import json
+
+    import analysis.report as report_mod
+    from analysis.evals import links_eval
+
+    held = links_eval()["held"]
+    for key in ("extraction_precision", "repository_recall", "official_accuracy"):
+        k, n = held[key]["k"], held[key]["n"]
+        assert f"{100 * k / n:.1f}% (95% interval " in html and f", {k} of {n}<" in html
+    assert "Links judged\n  mentions never enter the shares" in html
+    # Read when the page is made: a new measurement shows up without a code change.
+    fresh = json.loads(json.dumps(links_eval()))
+    fresh["held"]["official_precision"] = {"k": 19, "n": 20, "value": 0.95}
+    monkeypatch.setattr(report_mod, "links_eval", lambda: fresh)
+    add_paper_with_code(conn, "2609.00001", "2026-09-01", "pytorch")
+    text = write_report(conn, FAST, tmp_path, as_of=AS_OF).read_text(encoding="utf-8")
+    assert "95.0% (95% interval 76.4% to 99.1%), 19 of 20" in text
+
+
+def test_claims_csv_carries_the_stamp(page_dir: Path, html: str) -> None:
+    claims = pd.read_csv(page_dir / "index-data" / "claims.csv")
+    assert set(claims["as_of"]) == {"2026-10-31"}
+    assert set(claims["window"]) == {"2025-11-01 to 2026-10-31"}
+    digest = claims["data_digest"].iloc[0]
+    assert digest.startswith("sha256:") and digest in html
+    assert claims.loc[claims["key"] == "C1", "threshold_value"].item() == 0.67
