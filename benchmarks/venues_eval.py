@@ -94,8 +94,11 @@ def _show(name: str, result: dict) -> None:
     parts = []
     for key in ("precision", "recall"):
         r = result[key]
-        parts.append(f"{key} n/a (0/0)" if r["n"] == 0 else
-                     f"{key} {r['value']:.3f} ({r['k']}/{r['n']}, 95% {r['low']:.3f}-{r['high']:.3f})")
+        if r["n"] == 0:
+            parts.append(f"{key} n/a (0/0)")
+            continue
+        parts.append(f"{key} {r['value']:.3f} ({r['k']}/{r['n']}, "
+                     f"95% {r['low']:.3f}-{r['high']:.3f})")
     print(f"{name:9s} {result['cases']:4d} comments  " + "  ".join(parts))
 
 
