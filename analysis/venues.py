@@ -38,6 +38,16 @@ _ORDINAL_BASE: dict[str, int] = {
 }
 
 
+# Year of each conference's first edition (under its present name): an earlier year is a
+# misreading ("the 1st NeurIPS Workshop" is not NeurIPS 1987).
+_FIRST_YEAR: dict[str, int] = {
+    "CVPR": 1983, "ICCV": 1987, "ECCV": 1990, "NeurIPS": 1987, "ICML": 1984, "ICLR": 2013,
+    "ACL": 1963, "EMNLP": 1996, "NAACL": 2000, "AAAI": 1980, "IJCAI": 1969, "KDD": 1995,
+    "WACV": 1992, "BMVC": 1990, "CoRL": 2017, "ICRA": 1984, "IROS": 1988, "Interspeech": 2000,
+    "ICASSP": 1976, "MICCAI": 1998,
+}
+
+
 @dataclass(frozen=True)
 class Venue:
     """A paper's conference: canonical ``name`` (one of :data:`VENUES`), edition ``year``,
@@ -115,13 +125,14 @@ _MENTION = re.compile(
 )
 _NAME_OF = {g: name for g, (name, _) in zip(_GROUPS, _PATTERNS, strict=True)}
 _W_GROUPS = tuple(g for g in _MENTION.groupindex if g.startswith("w"))
+_FULL_NAMES = {g for g, (_, p) in zip(_GROUPS, _PATTERNS, strict=True) if not p.startswith(_B)}
 
 # Right after an acronym: a joint partner, "Workshop(s)", then the year ("CVPR 2019",
 # "CVPR'19", "AAAI-20", "WACV26", "NeurIPS, 2020", "IJCAI-PRICAI-20", "CVPR Workshops 2025").
 _AFTER = re.compile(
     r"(?:[-/ ](?:IJCNLP|HLT|ECAI|PRICAI|COLING)(?![A-Za-z]))?"
     r"(?P<ws>\s+Workshops?)?"
-    r"(?:[\s,]*\(?\s*(?P<y4>(?:19[89]|20\d)\d)(?!\d)"
+    r"(?:[\s,-]*\(?\s*(?P<y4>(?:19[89]|20\d)\d)(?!\d)"
     r"|\s?['’‘`]\s?(?P<y2a>\d\d)(?!\d)"
     r"|-?(?P<y2b>\d\d)(?![\dA-Za-z]))",
     re.IGNORECASE,
@@ -188,6 +199,7 @@ class _Mention:
     name: str
     start: int
     end: int
+    full: bool = False  # the full name, not the acronym
     year: int | None = None
     year_span: tuple[int, int] | None = None
     workshop: bool = False
@@ -259,14 +271,17 @@ def _year_before(text: str, m: _Mention, lo: int, taken: set[tuple[int, int]]) -
         else:
             number = _ordinal(token)
             base = _ORDINAL_BASE.get(m.name)
+            # An edition number goes with the full name or "AAAI Conference", not with an
+            # acronym alone: "the 1st NeurIPS Workshop" numbers the workshop.
+            if not m.full and not text[m.end:m.end + 12].lower().lstrip().startswith("conf"):
+                return
             if m.name == "ECCV" and number:
                 year = 2020 + 2 * (number - 16)
             elif number and base and not (m.name == "IJCAI" and number < 24):
                 year = base + number
             else:
                 return
-            if 1987 <= year <= 2099:
-                m.year, m.year_span = year, span
+            m.year, m.year_span = year, span
         return
 
 
@@ -290,7 +305,7 @@ def _mentions(text: str, lo: int, hi: int) -> list[_Mention]:
     found: list[_Mention] = []
     for match in _MENTION.finditer(text, lo, hi):
         group = match.lastgroup or ""
-        m = _Mention(_NAME_OF.get(group, ""), match.start(), match.end())
+        m = _Mention(_NAME_OF.get(group, ""), match.start(), match.end(), group in _FULL_NAMES)
         if any(match.group(g) for g in _W_GROUPS):  # CVPRW, ICCVW...
             m.workshop, m.workshop_span = True, (match.start(), match.end())
         _year_after(text, m, hi)
@@ -359,16 +374,20 @@ def _apply_cues(text: str, lo: int, hi: int, found: list[_Mention]) -> None:
 
 def _merge(found: list[_Mention]) -> None:
     """The same venue named twice in a clause ("ICML 2025 (International Conference on Machine
-    Learning)") is one mention: share the year, the workshop flag and Findings."""
-    for a in found:
-        for b in found:
-            if a is b or a.name != b.name or a.negative or b.negative:
-                continue
-            a.findings = a.findings or b.findings
-            if a.year is None and b.year is not None:
-                a.year, a.year_span = b.year, b.year_span
-            if a.year == b.year and b.workshop and not a.workshop:
-                a.workshop, a.workshop_span = True, b.workshop_span
+    Learning)") is one mention: a mention without a year takes its twin's, then twins of the
+    same year share the workshop flag and Findings. Denied mentions stay apart."""
+    live = [m for m in found if not m.negative]
+    for a in live:
+        if a.year is None:
+            twin = next((b for b in live if b.name == a.name and b.year is not None), None)
+            if twin:
+                a.year, a.year_span = twin.year, twin.year_span
+    for a in live:
+        twins = [b for b in live if b.name == a.name and b.year == a.year]
+        a.findings = any(b.findings for b in twins)
+        marked = next((b for b in twins if b.workshop), None)
+        if marked and not a.workshop:
+            a.workshop, a.workshop_span = True, marked.workshop_span
 
 
 def _free_years(text: str, found: list[_Mention]) -> list[tuple[int, int]]:
@@ -399,12 +418,22 @@ def _resolve_years(text: str, found: list[_Mention], published_year: int | None
     usable = [m for m in found if not m.negative and not m.findings]
     free = _free_years(text, found) if usable else []
     for m in usable:
+        if m.year is not None and not _plausible(m.name, m.year, published_year):
+            m.year, m.year_span = None, None
         if m.year is None and free:
             span = free[_nearest(free, (m.start, m.end))]
             m.year, m.year_span = int(text[span[0]:span[1]]), span
         if m.year is None and published_year is not None and m.cue_span:
             m.year = published_year
-    return [m for m in usable if m.year is not None and 1987 <= m.year <= 2099]
+    return [m for m in usable if m.year is not None and _plausible(m.name, m.year, None)]
+
+
+def _plausible(name: str, year: int, published_year: int | None) -> bool:
+    """Not before the conference's first edition nor after 2099, and when the paper's first
+    version is dated, within ten years before it and four after (revised papers)."""
+    if not _FIRST_YEAR[name] <= year <= 2099:
+        return False
+    return published_year is None or published_year - 10 <= year <= published_year + 4
 
 
 def _field_venue(text: str, published_year: int | None) -> Venue | None:

@@ -187,9 +187,7 @@ def test_tune_split_reaches_the_reported_figures() -> None:
     reported = json.loads(EVAL.read_text(encoding="utf-8"))["splits"]["tune"]
     correct, predicted, labelled = _score([r for r in rows if r["split"] == "tune"])
     assert predicted == reported["precision"]["n"] and labelled == reported["recall"]["n"]
-    assert correct >= reported["precision"]["k"]
-    assert correct / predicted >= reported["precision"]["value"] - 1e-9
-    assert correct / labelled >= reported["recall"]["value"] - 1e-9
+    assert correct >= reported["precision"]["k"] and correct >= reported["recall"]["k"]
 
 
 # ------------------------------------------------------------------ per-venue PyTorch ratio
