@@ -1,8 +1,10 @@
 """Measure the venue extractor on real, hand-labelled arXiv comments.
 
-tests/fixtures/venues/comments.jsonl holds 331 real comments labelled before the extractor
-existed; the ``held`` split (121) was fixed by a hash of the text before any run and is never
-used for tuning. A prediction is right when (venue, year, workshop) all match the label.
+tests/fixtures/venues/comments.jsonl holds 402 real comments, each labelled before the
+extractor ran on it; ``tune`` (210) may be tuned on, ``held`` (192) never is. Batch 1 of the
+held-out part (121) was measured clean once and then showed bugs that were fixed, so it is now
+reported as seen (``held1``); batch 2 (71, ``held2``) was collected after those fixes: the clean
+figure. A prediction is right when (venue, year, workshop) all match the label.
 Precision = right / predicted, recall = right / labelled, each with its Wilson 95 % interval.
 When the project's neighbour ../shared/data/recorded/arxiv is present, the real arXiv API
 answers recorded there (software-testing and physics papers, none at a listed venue) are read
@@ -136,7 +138,10 @@ def evaluate(cases: list[dict], recorded: list[dict], date: str,
              show_errors: bool = False) -> dict:
     """The measurement written to venues_eval.json (printing as it goes)."""
     splits = {}
-    groups = [(name, [c for c in cases if c["split"] == name]) for name in ("tune", "held")]
+    groups = [("tune", [c for c in cases if c["split"] == "tune"]),
+              ("held", [c for c in cases if c["split"] == "held"]),
+              ("held1", [c for c in cases if c["split"] == "held" and c["batch"] == 1]),
+              ("held2", [c for c in cases if c["split"] == "held" and c["batch"] == 2])]
     if recorded:
         groups.append(("recorded", recorded))
     for name, group in groups:
@@ -154,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="list every miss")
     parser.add_argument("--date", help="date of the measurement (YYYY-MM-DD)")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--recorded", type=Path, default=RECORDED,
+                        help="folder of recorded arXiv answers (default ../shared/...)")
     args = parser.parse_args(argv)
     if args.date and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.date):
         print(f"error: --date must be YYYY-MM-DD, not {args.date!r}", file=sys.stderr)
@@ -164,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
               "pass --date YYYY-MM-DD", file=sys.stderr)
         return 2
     cases = load()
-    result = evaluate(cases, recorded_cases(), date or "", args.errors)
+    result = evaluate(cases, recorded_cases(args.recorded), date or "", args.errors)
     result["speed"] = speed(cases)
     print(f"speed: {result['speed']['comments_per_s']:,} comments/s; worst case "
           f"({MAX_CHARS} characters of mentions) {result['speed']['worst_case_ms']} ms")
