@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+from crawler.transport import DeadlineAdapter
 
 USER_AGENT = "survey/0.1 (+https://github.com/; research framework survey)"
 
@@ -142,7 +143,8 @@ def make_session(
     retry.after_cap = policy.retry_after_max
     retry.backoff_min = policy.backoff_min
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
+    adapter = DeadlineAdapter(max_retries=retry, pool_connections=pool_size,
+                              pool_maxsize=pool_size)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = USER_AGENT

@@ -5,6 +5,8 @@
     ├── InputError               bad command-line input: dates, categories, paths (exit 2)
     ├── StoreError               the database cannot be opened or is from a newer version (exit 3)
     ├── ServiceError             a remote service failed after all retries (exit 4)
+    │   ├── ServiceUnavailable   cannot be reached, or fails everything: the run stops fast
+    │   ├── AnswerTooLarge       one answer over the size caps (that item is skipped)
     │   └── RateLimitError       a rate limit that cannot be waited out within bounds
     └── LockedError              another run holds the lock (exit 75, EX_TEMPFAIL)
 
@@ -40,12 +42,23 @@ class ServiceError(SurveyError):
 
     def __init__(
         self, message: str, *, url: str | None = None, status: int | None = None,
-        attempt: int | None = None,
+        attempt: int | None = None, transport: bool = False,
     ) -> None:
         super().__init__(message)
         self.url = url
         self.status = status
         self.attempt = attempt
+        # True when no answer arrived (refused, timed out, dropped): says nothing about the
+        # item asked for, so a repository is never marked failed for it.
+        self.transport = transport
+
+
+class ServiceUnavailable(ServiceError):
+    """A service that cannot be reached or fails every request: stop the run, keep the data."""
+
+
+class AnswerTooLarge(ServiceError):
+    """One answer bigger than the caps (on the wire or decompressed): skip that item only."""
 
 
 class RateLimitError(ServiceError):
