@@ -358,17 +358,29 @@ def _should_join(raw: str, cont: str, newline: bool) -> bool:
     return unfinished and "/" in cont
 
 
+def _without_userinfo(rest: str) -> str:
+    """``user:password@host/path`` -> ``host/path``: credentials never leave the text."""
+    cut = len(rest)
+    for sep in "/?#":
+        found = rest.find(sep)
+        if found != -1:
+            cut = min(cut, found)
+    at = rest.rfind("@", 0, cut)
+    return rest[at + 1:] if at != -1 else rest
+
+
 def https(url: str) -> str:
-    """The stored form of a found URL: https scheme, path and case as written."""
+    """The stored form of a found URL: https scheme, path and case as written, no user info
+    (``https://user:token@github.com/o/r`` is stored as ``https://github.com/o/r``)."""
     ssh = _SSH.match(url)
     if ssh:
         return "https://" + ssh.group(1) + "/" + ssh.group(2)
     low = url[:8].lower()
     if low.startswith("https://"):
-        return "https://" + url[8:]
+        return "https://" + _without_userinfo(url[8:])
     if low.startswith("http://"):
-        return "https://" + url[7:]
-    return "https://" + url
+        return "https://" + _without_userinfo(url[7:])
+    return "https://" + _without_userinfo(url)
 
 
 def _raw_spans(text: str) -> list[tuple[int, int, str]]:

@@ -151,3 +151,21 @@ def test_second_round_records_have_addresses_and_a_hashed_split() -> None:
         assert r["origin"].startswith(("https://arxiv.org/abs/", "https://github.com/")), r["id"]
         digest = hashlib.sha256((r["abstract"] + "\x00" + (r["comment"] or "")).encode()).digest()
         assert r["split"] == ("held2" if digest[0] % 2 == 0 else "tune"), r["id"]
+
+
+@pytest.mark.parametrize("text", [
+    "Code: https://alice:ghp_SECRET123@github.com/Alice/Repo.",
+    "Code: http://ghp_SECRET123@github.com/Alice/Repo",
+    "Code: https://alice:ghp_SECRET123@www.github.com/Alice/Repo/tree/main",
+])
+def test_credentials_in_a_url_never_reach_the_link(text: str) -> None:
+    """Issue 9: user info in an abstract's URL is dropped before the URL is stored or keyed."""
+    [link] = paper_links(text, None)
+    assert link.repo == "github.com/alice/repo"
+    assert "SECRET" not in link.url and "@" not in link.url and "alice:" not in link.url
+    assert link.url.startswith("https://") and "github.com/Alice/Repo" in link.url
+
+
+def test_an_at_sign_after_the_host_is_kept() -> None:
+    [link] = paper_links("see https://github.com/o/r?ref=a@b", None)
+    assert link.url == "https://github.com/o/r?ref=a@b"
