@@ -65,8 +65,11 @@ def _merge(judged: list[Judged]) -> list[Link]:
     for link, found in judged:
         first.setdefault(link.repo, link)
         cues.setdefault(link.repo, set()).add(found)
-    return [replace(link, official=True in cues[key] or False not in cues[key])
-            for key, link in first.items()]
+    merged = []
+    for key, link in first.items():
+        official = True in cues[key] or False not in cues[key]
+        merged.append(link if link.official == official else replace(link, official=official))
+    return merged
 
 
 def _judged(text: str, source: str) -> list[Judged]:

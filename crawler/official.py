@@ -103,6 +103,7 @@ _SENTENCE_END = re.compile(
     r"(?<!\bFig\.)(?<!\bEq\.)|。|\n[ \t]*\n"
     r"|\n(?=[ \t]*(?:#{1,6}[ \t]|[-*+][ \t]|\d{1,2}\.[ \t]|\\item\b))"  # a heading, a list item
 )
+_END_CHARS = re.compile(r"[.!?;\n\u3002]")
 _PRE_WORDS = 12
 _POST_WORDS = 8
 _CONTEXT_CHARS = 400
@@ -149,8 +150,13 @@ def _before(masked: str, start: int) -> list[str]:
     lo = max(0, start - _CONTEXT_CHARS)
     before = masked[lo:start]
     cut = 0
-    for m in _SENTENCE_END.finditer(before):
-        cut = m.end()
+    # Only a character of _END_CHARS can start a sentence end: try the full pattern there, from
+    # the last one back (a cheap C-level scan instead of the full pattern at every position).
+    for i in reversed([m.start() for m in _END_CHARS.finditer(before)]):
+        m = _SENTENCE_END.match(before, i)
+        if m:
+            cut = m.end()
+            break
     return before[cut:].split()[-_PRE_WORDS:]
 
 

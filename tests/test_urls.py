@@ -169,3 +169,18 @@ def test_credentials_in_a_url_never_reach_the_link(text: str) -> None:
 def test_an_at_sign_after_the_host_is_kept() -> None:
     [link] = paper_links("see https://github.com/o/r?ref=a@b", None)
     assert link.url == "https://github.com/o/r?ref=a@b"
+
+
+@pytest.mark.parametrize("text", [
+    "\u0130stanbul: code at HTTPS://GitHub.com/O/R and gitlab.com/g/p",  # lower() grows the text
+    "Istanbul: code at HTTPS://GitHub.com/O/R and gitlab.com/g/p",
+])
+def test_links_are_found_whatever_the_case_and_letters_around(text: str) -> None:
+    assert repos(text) == [("github.com/o/r", "github"), ("gitlab.com/g/p", "gitlab")]
+
+
+def test_a_field_keeps_at_most_max_spans_links() -> None:
+    from crawler.urls import MAX_SPANS
+    text = " ".join(f"github.com/o/r{i}" for i in range(MAX_SPANS + 50))
+    links = extract_links(text, "abstract")
+    assert len(links) == MAX_SPANS and links[-1].repo == f"github.com/o/r{MAX_SPANS - 1}"
