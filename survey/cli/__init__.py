@@ -82,9 +82,12 @@ def _run(ctx: typer.Context | None, func: Callable[..., Any], args: Sequence[Any
 
 # -- naming settings as the user knows them ---------------------------------------------------
 
-def _typed_and_known(context: typer.Context | None) -> tuple[set[str], set[str]]:
-    """Options given on this command line, and options this command (or the root) has."""
+def _typed_and_known(context: typer.Context | None) -> tuple[set[str], set[str] | None]:
+    """Options given on this command line, and options this command (or the root) has (None
+    without a command line: any option may apply)."""
     typed: set[str] = set()
+    if context is None:
+        return typed, None
     known: set[str] = set()
     ctx: Any = context
     while ctx is not None:
@@ -98,14 +101,15 @@ def _typed_and_known(context: typer.Context | None) -> tuple[set[str], set[str]]
     return typed, known
 
 
-def _name_for(field: str, typed: set[str], known: set[str], environ: Mapping[str, str]) -> str:
+def _name_for(field: str, typed: set[str], known: set[str] | None,
+              environ: Mapping[str, str]) -> str:
     """The option the user typed, else the variable they set, else what they could use."""
     option, variable = OPTIONS.get(field), VARIABLES.get(field)
     if option and option in typed:
         return option
     if variable and environ.get(variable):
         return variable
-    if option and option in known:
+    if option and (known is None or option in known):
         return f"{option} ({variable})" if variable else option
     return variable or option or field
 
