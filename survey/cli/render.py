@@ -82,9 +82,20 @@ def _duration(seconds: float) -> str:
 
 def render_status(status: dict[str, Any]) -> RenderableType:
     """One screen: papers, links by host, windows (short ones with both numbers), runs."""
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column()
+    table = _kv_table()
+    _status_counts(table, status)
+    if not status["windows"]:
+        _row(table, "windows", "none yet: run `survey crawl --since 2018`")
+    for w in status["windows"]:
+        _window_rows(table, w)
+    if not status["runs"]:
+        _row(table, "runs", "none yet")
+    for r in status["runs"]:
+        _run_row(table, r)
+    return Group(table)
+
+
+def _status_counts(table: Table, status: dict[str, Any]) -> None:
     p = status["papers"]
     span = f" (first versions {p['first'][:10]} .. {p['last'][:10]})" if p["total"] else ""
     _row(table, "papers", f"{p['total']:,}{span}")
@@ -100,35 +111,34 @@ def render_status(status: dict[str, Any]) -> RenderableType:
     if "classifications" in status:
         _row(table, "frameworks",
              ", ".join(f"{k} {v:,}" for k, v in status["classifications"].items()))
-    if not status["windows"]:
-        _row(table, "windows", "none yet: run `survey crawl --since 2018`")
-    for w in status["windows"]:
-        _row(table, "windows", f"[{w['categories']}] {w['from'][:10]} .. {w['to'][:10]}:"
-                               f" {w['complete']:,} complete, {w['short']:,} short,"
-                               f" {w['split']:,} split; {w['requests'] or 0:,} requests")
-        for s in w["short_windows"][:MAX_SHORT_SHOWN]:
-            _row(table, "  short", f"{s['start']} .. {s['end']}: {s['fetched']:,} of"
-                                   f" {s['total']:,} papers received (retried by the next crawl)",
-                 style="yellow")
-        if len(w["short_windows"]) > MAX_SHORT_SHOWN:
-            _row(table, "  short", f"... and {len(w['short_windows']) - MAX_SHORT_SHOWN} more",
-                 style="yellow")
-    if not status["runs"]:
-        _row(table, "runs", "none yet")
-    for r in status["runs"]:
-        what = r["error"] or ""
-        h = r["harvest"]
-        if h and not what:
-            what = (f"{h['papers_new']:,} new papers; windows {h['windows_done']} done,"
-                    f" {h['windows_skipped']} skipped, {h['windows_short']} short")
-        if r["requests"]:
-            what += "; requests " + ", ".join(f"{k} {v:,}" for k, v in r["requests"].items())
-        when = (r["started_at"] or "").replace("T", " ")[:16]
-        # A run killed with SIGKILL cannot record its end: say so rather than "running".
-        outcome = "running (or killed)" if r["outcome"] == "running" else r["outcome"]
-        _row(table, f"run #{r['id']}", f"{r['command']} {when} {outcome}"
-                                       + (f": {what.strip('; ')}" if what else ""))
-    return Group(table)
+
+
+def _window_rows(table: Table, w: dict[str, Any]) -> None:
+    _row(table, "windows", f"[{w['categories']}] {w['from'][:10]} .. {w['to'][:10]}:"
+                           f" {w['complete']:,} complete, {w['short']:,} short,"
+                           f" {w['split']:,} split; {w['requests'] or 0:,} requests")
+    for s in w["short_windows"][:MAX_SHORT_SHOWN]:
+        _row(table, "  short", f"{s['start']} .. {s['end']}: {s['fetched']:,} of"
+                               f" {s['total']:,} papers received (retried by the next crawl)",
+             style="yellow")
+    if len(w["short_windows"]) > MAX_SHORT_SHOWN:
+        _row(table, "  short", f"... and {len(w['short_windows']) - MAX_SHORT_SHOWN} more",
+             style="yellow")
+
+
+def _run_row(table: Table, r: dict[str, Any]) -> None:
+    what = r["error"] or ""
+    h = r["harvest"]
+    if h and not what:
+        what = (f"{h['papers_new']:,} new papers; windows {h['windows_done']} done,"
+                f" {h['windows_skipped']} skipped, {h['windows_short']} short")
+    if r["requests"]:
+        what += "; requests " + ", ".join(f"{k} {v:,}" for k, v in r["requests"].items())
+    when = (r["started_at"] or "").replace("T", " ")[:16]
+    # A run killed with SIGKILL cannot record its end: say so rather than "running".
+    outcome = "running (or killed)" if r["outcome"] == "running" else r["outcome"]
+    _row(table, f"run #{r['id']}", f"{r['command']} {when} {outcome}"
+                                   + (f": {what.strip('; ')}" if what else ""))
 
 
 def _row(table: Table, *cells: str, style: str = "") -> None:
@@ -225,11 +235,18 @@ def render_repository(r: dict[str, Any]) -> RenderableType:
         _row(table, "", f"asked as {r['asked_as']}, an old name")
     if r.get("aliases"):
         _row(table, "aliases", ", ".join(r["aliases"]))
-    if r["type"] == "page" or "tree" not in r:
+    if "tree" not in r:  # a page, or a repository linked but not registered yet
         _row(table, "kind", r.get("kind") or "-")
         _row(table, "status", r["status_detail"])
-        _linked_by(table, r["papers"], r["repo"])
-        return Group(table)
+    else:
+        _repository_facts(table, r)
+        _files_rows(table, r["tree"], r["files"])
+        _classification_rows(table, r["classification"])
+    _linked_by(table, r["papers"], r["repo"])
+    return Group(table)
+
+
+def _repository_facts(table: Table, r: dict[str, Any]) -> None:
     status = r["status"] + (f": {r['status_detail']}" if r.get("status_detail") else "")
     _row(table, "status", status)
     _row(table, "dates", f"created {_day(r['created_at'])}, pushed {_day(r['pushed_at'])},"
@@ -237,21 +254,21 @@ def render_repository(r: dict[str, Any]) -> RenderableType:
                          f" checked {_minute(r['checked_at'])}")
     if r.get("head_sha") or r.get("default_branch"):
         _row(table, "head", f"{r.get('default_branch') or '-'} @ {r.get('head_sha') or '-'}")
-    facts = [f"{r['stars']:,} stars" if r.get("stars") is not None else None,
-             r.get("language"), f"{r['size_kb']:,} kB" if r.get("size_kb") is not None else None,
+    stars, size = r.get("stars"), r.get("size_kb")
+    facts = [f"{stars:,} stars" if stars is not None else None, r.get("language"),
+             f"{size:,} kB" if size is not None else None,
              "a fork" if r.get("fork") else None, "archived" if r.get("archived") else None]
     if any(facts):
         _row(table, "facts", ", ".join(f for f in facts if f))
-    t = r["tree"]
-    _row(table, "tree", f"{t['entries']:,} entries: {t['files']:,} files, {t['folders']:,}"
-                        f" folders, {t['submodules']:,} submodules")
-    _row(table, "files read", f"{len(r['files']):,}" if r["files"] else "none")
-    for f in r["files"]:
+
+
+def _files_rows(table: Table, tree: dict[str, int], files: list[dict[str, Any]]) -> None:
+    _row(table, "tree", f"{tree['entries']:,} entries: {tree['files']:,} files,"
+                        f" {tree['folders']:,} folders, {tree['submodules']:,} submodules")
+    _row(table, "files read", f"{len(files):,}" if files else "none")
+    for f in files:
         size = "-" if f["size"] is None else f"{f['size']:,} B"
         _row(table, "", f"  {_path(f['path'])}  {f['role']}  {size}")
-    _classification_rows(table, r["classification"])
-    _linked_by(table, r["papers"], r["repo"])
-    return Group(table)
 
 
 def _classification_rows(table: Table, c: dict[str, Any] | None) -> None:

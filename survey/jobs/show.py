@@ -38,8 +38,10 @@ from survey.store import classifications
 from survey.store import show as store
 
 MAX_INPUT = 300
-_NEW_ID = re.compile(r"(\d{4}\.\d{4,5})(?:v\d+)?")
+# YYMM.NNNN until December 2014, YYMM.NNNNN since January 2015.
+_NEW_ID = re.compile(r"((\d\d)(0[1-9]|1[0-2])\.(\d{4,5}))(?:v\d+)?")
 # Old-style ids: archive, an optional subject class (dropped: arXiv's ids do not keep it), number.
+_LOOKS_NEW = re.compile(r"\d{4}\.\d+(?:v\d+)?")
 _OLD_ID = re.compile(r"([a-z]+(?:-[a-z]+)*)(?:\.[A-Za-z]{2})?/(\d{7})(?:v\d+)?")
 _ARXIV_URL = re.compile(r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/(.+?)"
                         r"(?:\.pdf)?/?(?:[?#].*)?$", re.IGNORECASE)
@@ -77,8 +79,9 @@ def parse_target(text: str) -> Target:
     paper = _paper_id(candidate)
     if paper:
         return Target("paper", paper)
-    if url or raw.lower().startswith("arxiv:"):
-        raise InputError(f"{shown} is not a valid arXiv id (e.g. 2401.01234 or cs/0112017)")
+    if url or raw.lower().startswith("arxiv:") or _LOOKS_NEW.fullmatch(candidate):
+        raise InputError(f"{shown} is not a valid arXiv id (YYMM.NNNNN since 2015, YYMM.NNNN"
+                         " before, or archive/YYMMNNN: 2401.01234, 1412.1234, cs/0112017)")
     if _OWNER_NAME.fullmatch(raw) and "." not in raw.split("/", 1)[0]:
         raw = "github.com/" + raw
     found = normalise(raw)
@@ -91,7 +94,8 @@ def parse_target(text: str) -> Target:
 def _paper_id(text: str) -> str | None:
     new = _NEW_ID.fullmatch(text)
     if new:
-        return new.group(1)
+        digits = 5 if (int(new.group(2)), int(new.group(3))) >= (15, 1) else 4
+        return new.group(1) if len(new.group(4)) == digits else None
     old = _OLD_ID.fullmatch(text)
     return f"{old.group(1)}/{old.group(2)}" if old else None
 
@@ -244,7 +248,8 @@ def _context(masked: str, start: int, end: int) -> str:
     """The link's sentence as the judgement reads it: words before, <link>, words after."""
     before = " ".join(_before(masked, start)).replace(_PLACEHOLDER, "<url>")
     after = _after(masked, end).replace(_PLACEHOLDER, "<url>")
-    text = " ".join(part for part in (before, "<link>", after) if part)
+    glue = "" if before.endswith(("(", "[", "{", '"', "'", "<")) else " "
+    text = (before + glue if before else "") + "<link>" + (" " + after if after else "")
     return text if len(text) <= _CONTEXT_CHARS else text[:_CONTEXT_CHARS - 3] + "..."
 
 
