@@ -311,3 +311,15 @@ def test_quiet_export_says_nothing_but_writes(db: Path, tmp_path: Path) -> None:
     quiet = CliRunner().invoke(app, ["export", "-q", "--db", str(db), "--out", str(out)])
     assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""
     assert out.read_text().count("\n") == 2
+
+
+def test_a_reader_that_goes_away_is_not_an_error(db: Path) -> None:
+    """``survey show X | head -1``: the pipe closes before survey writes."""
+    proc = subprocess.Popen([sys.executable, "-m", "survey.cli", "show", "2401.00001", "--db",
+                             str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=clean_env(), cwd=ROOT)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # long before the interpreter has started: the write meets EPIPE
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert err == ""

@@ -74,6 +74,12 @@ def _run(ctx: typer.Context | None, func: Callable[..., Any], args: Sequence[Any
                    exc.exit_code) from None
     except KeyboardInterrupt:
         raise fail("interrupted", 130) from None
+    except BrokenPipeError:
+        # The reader went away (`survey show X | head -1`): not an error. Silence the stdout
+        # flush at exit, as `survey export` does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(0) from None
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         if os.environ.get("SURVEY_DEBUG"):
             raise
