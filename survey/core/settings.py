@@ -97,6 +97,37 @@ _ENV: dict[str, tuple[str, Any]] = {
 }
 
 
+# What a user types or sets for a field: the command-line option (where a command has one) and
+# the environment variable. Errors shown to a user name these, never the field itself; the CLI
+# narrows "--months (SURVEY_REPORT_MONTHS)" to the one the user actually used.
+OPTIONS: dict[str, str] = {
+    "db": "--db",
+    "reports_dir": "--out",
+    "categories": "--categories",
+    "arxiv_api_url": "--arxiv-api-url",
+    "arxiv_delay": "--arxiv-delay",
+    "claim_majority": "--majority",
+    "claim_two_frameworks": "--two-frameworks",
+    "claim_dying_share": "--dying-share",
+    "claim_min_papers": "--min-papers",
+    "report_months": "--months",
+    "report_bootstrap": "--bootstrap",
+}
+VARIABLES: dict[str, str] = {name: var for var, (name, _parse) in _ENV.items()}
+
+
+def user_names(name: str) -> tuple[str | None, str | None]:
+    """(option, environment variable) that set the field ``name``; either may be None."""
+    return OPTIONS.get(name), VARIABLES.get(name)
+
+
+def setting_label(name: str) -> str:
+    """How a message names a setting for a user: ``--months (SURVEY_REPORT_MONTHS)``."""
+    option, variable = user_names(name)
+    if option and variable:
+        return f"{option} ({variable})"
+    return option or variable or name
+
 def parse_categories(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Parse ``cs.LG,cs.CV`` (commas or spaces) into a tuple; validation is the harvester's."""
     if isinstance(value, str):
