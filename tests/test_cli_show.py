@@ -21,15 +21,15 @@ from synthetic import add_classification, add_paper, add_repo
 from typer.testing import CliRunner
 
 from crawler.links import paper_links
-from crawler.official import is_official, mask
+from crawler.official import explain, is_official, mask
 from crawler.urls import find_spans, has_hint, prepare
 from survey.cli import app
 from survey.core.clock import FixedClock
 from survey.core.db import writing
-from survey.core.errors import InputError
+from survey.core.errors import InputError, NotFoundError
 from survey.core.settings import Settings
 from survey.jobs.crawl import run_crawl
-from survey.jobs.show import NotFoundError, _decide, judge, parse_target, show
+from survey.jobs.show import judge, parse_target, show
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "links"
 ABSTRACT = ("We propose SparseNet. Our implementation builds on detectron2"
@@ -310,9 +310,10 @@ def test_the_explanation_follows_the_rule_on_every_labelled_link() -> None:
         masked = mask(prepared, spans)
         for span in spans:
             if span.repo:
-                decided = _decide(masked, span.start, span.end)
-                assert decided is not None
-                assert decided[0] == is_official(masked, span.start, span.end), text
+                reason = explain(masked, span.start, span.end, span.repo)
+                official = is_official(masked, span.start, span.end, span.repo)
+                assert (reason.verdict is not False) == official, text
+                assert reason.why and (reason.cue is None or reason.cue in reason.why)
                 checked += 1
     assert checked > 300
 

@@ -4,6 +4,7 @@
     ├── ConfigError              bad settings or environment (exit 2)
     ├── InputError               bad command-line input: dates, categories, paths (exit 2)
     ├── StoreError               the database cannot be opened or is from a newer version (exit 3)
+    ├── NotFoundError            a well-formed paper or repository the database lacks (exit 5)
     ├── ServiceError             a remote service failed after all retries (exit 4)
     │   ├── ServiceUnavailable   cannot be reached, or fails everything: the run stops fast
     │   ├── AnswerTooLarge       one answer over the size caps (that item is skipped)
@@ -33,6 +34,12 @@ class InputError(SurveyError):
 
 class StoreError(SurveyError):
     exit_code = 3
+
+
+class NotFoundError(SurveyError):
+    """A well-formed arXiv id or repository that the database does not hold."""
+
+    exit_code = 5
 
 
 class ServiceError(SurveyError):

@@ -19,20 +19,9 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from crawler.official import (
-    _MENTION,
-    _OUR,
-    _OWN,
-    _PLACEHOLDER,
-    _WEAK_OWN,
-    _after,
-    _before,
-    _under_mention_heading,
-    is_official,
-    mask,
-)
+from crawler.official import explain, mask, sentence_context
 from crawler.urls import find_spans, has_hint, normalise, prepare
-from survey.core.errors import InputError, SurveyError
+from survey.core.errors import InputError, NotFoundError
 from survey.core.vocab import REPOSITORY_KINDS, LinkSource
 from survey.store import classifications
 from survey.store import show as store
@@ -48,12 +37,6 @@ _ARXIV_URL = re.compile(r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pd
 _OWNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9_.-]+")
 _TEXT_SOURCES = (LinkSource.ABSTRACT.value, LinkSource.COMMENT.value)
 _CONTEXT_CHARS = 200
-
-
-class NotFoundError(SurveyError):
-    """A well-formed arXiv id or repository that the database does not hold."""
-
-    exit_code = 5
 
 
 @dataclass(frozen=True)
@@ -188,66 +171,21 @@ def judge(text: str, key: str) -> Judgement | None:
     prepared = prepare(text)
     spans = find_spans(prepared)
     masked = mask(prepared, spans)
-    found = [_judge_span(masked, s.start, s.end) for s in spans if s.repo == key]
+    found = [_judge_span(masked, s.start, s.end, key) for s in spans if s.repo == key]
     if not found:
         return None
     return next((j for j in found if j.official), found[0])
 
 
-def _judge_span(masked: str, start: int, end: int) -> Judgement:
-    official = is_official(masked, start, end)
-    context = _context(masked, start, end)
-    mirrored = _decide(masked, start, end)
-    if mirrored is None or mirrored[0] != official:
-        # The rules changed in a way the explanation does not follow: the verdict stands.
-        return Judgement(official, None, "judged from the words around the link", context)
-    _, cue, why = mirrored
-    return Judgement(official, cue, why, context)
-
-
-def _decide(masked: str, start: int, end: int) -> tuple[bool, str | None, str] | None:
-    """``is_official``'s steps, in its order, keeping the cue that decided (module doc)."""
-    words = _before(masked, start)
-    marked = [i for i, word in enumerate(words) if _PLACEHOLDER in word]
-    if marked:
-        cue = _nearest_cue(" ".join(words[marked[-1] + 1:]), nearest_last=True)
-        if cue is not None:
-            return cue[0], cue[1], _why(cue, "since the previous link")
-    sentence = " ".join(words)
-    if _under_mention_heading(masked, start) and not _OUR.search(sentence):
-        return False, None, "under a heading that lists others' work (acknowledgements, ...)"
-    cue = _nearest_cue(sentence, nearest_last=True)
-    if cue is not None:
-        return cue[0], cue[1], _why(cue, "before the link")
-    cue = _nearest_cue(_after(masked, end), nearest_last=False)
-    if cue is not None:
-        return cue[0], cue[1], _why(cue, "after the link")
-    return True, None, "no cue word around it: a bare link counts as the paper's own"
-
-
-def _nearest_cue(context: str, *, nearest_last: bool) -> tuple[bool, str] | None:
-    """(own?, words) of the strong cue nearest the link, else a weak "available at" cue."""
-    best: tuple[tuple[int, int], bool, str] | None = None
-    for polarity, pattern in ((True, _OWN), (False, _MENTION)):
-        for m in pattern.finditer(context):
-            rank = (m.end(), -m.start()) if nearest_last else (-m.start(), m.end())
-            if best is None or rank > best[0]:
-                best = (rank, polarity, m.group(0))
-    if best is not None:
-        return best[1], " ".join(best[2].split())
-    weak = _WEAK_OWN.search(context)
-    return (True, " ".join(weak.group(0).split())) if weak else None
-
-
-def _why(cue: tuple[bool, str], where: str) -> str:
-    own, words = cue
-    return f"{'own' if own else 'mention'}: {words!r} {where}"
+def _judge_span(masked: str, start: int, end: int, repo: str) -> Judgement:
+    reason = explain(masked, start, end, repo)
+    return Judgement(reason.verdict is not False, reason.cue, reason.why,
+                     _context(masked, start, end))
 
 
 def _context(masked: str, start: int, end: int) -> str:
     """The link's sentence as the judgement reads it: words before, <link>, words after."""
-    before = " ".join(_before(masked, start)).replace(_PLACEHOLDER, "<url>")
-    after = _after(masked, end).replace(_PLACEHOLDER, "<url>")
+    before, after = sentence_context(masked, start, end)
     glue = "" if before.endswith(("(", "[", "{", '"', "'", "<")) else " "
     text = (before + glue if before else "") + "<link>" + (" " + after if after else "")
     return text if len(text) <= _CONTEXT_CHARS else text[:_CONTEXT_CHARS - 3] + "..."
