@@ -1,6 +1,6 @@
 """Charged GitHub API requests per repository, and what that means for the whole since-2018 set.
 
-Runs the real fetch stage against the local GitHub server of ``tests/github_server.py`` (its
+Runs the real fetch stage against the local GitHub server of ``tests/support/github_server.py`` (its
 counters are server-side, so they are what GitHub would see) over a synthetic population of
 repositories shaped like paper code (a few renamed, missing, empty, truncated), three times:
 
@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from github_server import GitHubServer, add_link  # noqa: E402
+from support.github_server import GitHubServer, add_link  # noqa: E402
 
 from crawler.fetch import fetch_repositories  # noqa: E402
 from crawler.http import RequestStats  # noqa: E402

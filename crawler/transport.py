@@ -16,7 +16,8 @@ requests through :func:`send`, which adds what ``requests`` alone does not give:
   a short reason and ``transport=True`` (no answer arrived), and a header that cannot be encoded
   (a token pasted with a newline) into a :class:`~survey.core.errors.ConfigError`.
 * **Outages stop the run.** :class:`Health` counts consecutive transport failures and 5xx
-  answers (after urllib3's retries) per service; at ``Limits.outage_after`` it raises
+  answers (after urllib3's retries) per service; at ``Health.outage_after`` (or when they
+  have lasted ``Health.outage_seconds``) it raises
   :class:`~survey.core.errors.ServiceUnavailable`, one line naming the service and the setting
   that points at it (``GITHUB_API_URL``...), instead of a silent crawl at 35 s a repository.
   Any answer below 500 resets the count.
@@ -49,7 +50,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
     DecodeError,
-    MaxRetryError,
+    HTTPError,
     NameResolutionError,
     NewConnectionError,
     ProtocolError,
@@ -84,8 +85,6 @@ class Limits:
     deadline: float = 120.0
     max_wire_bytes: int = 64_000_000
     max_body_bytes: int = 64_000_000
-    # Consecutive requests with no usable answer (no answer at all, or 5xx after retries).
-    outage_after: int = 3
 
     @property
     def timeout(self) -> tuple[float, float]:
@@ -123,38 +122,80 @@ class Answer:
 
 @dataclass
 class Health:
-    """Consecutive failed requests per service; shared by every client of one run."""
+    """Consecutive failed requests per service; shared by every client of one run.
+
+    A service is down when ``outage_after`` requests in a row got no usable answer, or when
+    the failures in a row have lasted ``outage_seconds`` (from the start of the first of them):
+    a host that never answers costs a deadline per request, and a run should not wait on it
+    for more than a couple of minutes. Any usable answer (status below 500) resets the count.
+    """
 
     outage_after: int = 3
+    outage_seconds: float = 60.0
     _failures: dict[str, int] = field(default_factory=dict)
+    _since: dict[str, float] = field(default_factory=dict)
     _last: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def ok(self, service: str) -> None:
         with self._lock:
             self._failures[service] = 0
+            self._since.pop(service, None)
 
-    def failed(self, endpoint: Endpoint, reason: str, threshold: int | None = None) -> None:
-        """Count a failure; raise :class:`ServiceUnavailable` when it makes an outage."""
+    def failed(self, endpoint: Endpoint, reason: str, threshold: int | None = None, *,
+               started: float | None = None) -> None:
+        """Count a failure; raise :class:`ServiceUnavailable` when it makes an outage.
+
+        ``started`` is when the failed request began (monotonic), ``threshold`` a stricter
+        count for this call (a raw host refusing every file).
+        """
         limit = threshold or self.outage_after
+        now = time.monotonic()
         with self._lock:
             count = self._failures.get(endpoint.service, 0) + 1
             self._failures[endpoint.service] = count
+            since = self._since.setdefault(endpoint.service,
+                                           now if started is None else started)
             self._last[endpoint.service] = reason
-        if count >= limit:
-            raise ServiceUnavailable(
-                f"{endpoint.service} is not answering ({reason}; {count} requests in a row):"
-                f" stopped; check {endpoint.where()}, the next run resumes",
-                url=endpoint.base_url, transport=True)
+        lasted = now - since
+        if count >= limit or lasted >= self.outage_seconds:
+            raise outage(endpoint, reason, count, lasted)
 
     def failures(self, service: str) -> int:
         with self._lock:
             return self._failures.get(service, 0)
 
+    def streak(self, service: str) -> tuple[int, float]:
+        """Failures in a row and how long they have lasted (seconds)."""
+        with self._lock:
+            since = self._since.get(service)
+            return (self._failures.get(service, 0),
+                    0.0 if since is None else time.monotonic() - since)
+
+
+def outage(endpoint: Endpoint, reason: str, count: int, lasted: float) -> ServiceUnavailable:
+    """The one line that stops a run: the service, why, and the setting that points at it."""
+    over = f" over {lasted:.0f} s" if lasted >= 1 else ""
+    return ServiceUnavailable(
+        f"{endpoint.service} is not answering ({reason}; {count} request"
+        f"{'s' if count > 1 else ''} in a row{over}): stopped; check {endpoint.where()},"
+        " the next run resumes", url=endpoint.base_url, transport=True)
+
+
+def reason_in(exc: ServiceError) -> str:
+    """The few words of a transport error's message (``connection refused``...)."""
+    return str(exc).split(": ", 1)[-1].split(" (")[0]
+
 
 # -- the deadline watchdog -------------------------------------------------------------------
 
 _local = threading.local()
+
+
+def deadline_left() -> float | None:
+    """Seconds left before the calling thread's request deadline (None outside :func:`send`)."""
+    deadline: float | None = getattr(_local, "deadline", None)
+    return None if deadline is None else deadline - time.monotonic()
 
 
 class _Watchdog:
@@ -274,8 +315,7 @@ def mapped_errors(endpoint: Endpoint, limits: Limits | None = None) -> Iterator[
                               " characters a header cannot hold?): check the token's value"
                               ) from None
         raise
-    except (requests.exceptions.RequestException, MaxRetryError, ProtocolError, OSError,
-            DecodeError, zlib.error) as exc:
+    except (requests.exceptions.RequestException, HTTPError, OSError, zlib.error) as exc:
         raise ServiceError(f"{endpoint.service}: {reason_of(exc, limits)} ({endpoint.where()})",
                            url=endpoint.base_url, transport=True) from exc
 
@@ -314,11 +354,12 @@ def _read_body(resp: requests.Response, limits: Limits, deadline: float, cap: in
 
 def send(session: requests.Session, method: str, url: str, *, endpoint: Endpoint,
          limits: Limits, health: Health | None = None, max_body: int | None = None,
-         **kwargs: Any) -> Answer:
+         unusable: frozenset[int] = frozenset(), **kwargs: Any) -> Answer:
     """One request with every bound of the module docstring; never follows redirects.
 
     Returns any answer (the caller judges its status); a 5xx still standing after urllib3's
-    retries counts towards an outage, as does no answer at all.
+    retries counts towards an outage, as does no answer at all. A status in ``unusable`` (a
+    raw host's 403) neither counts nor resets: the caller judges whether it is an outage.
     """
     started = time.monotonic()
     deadline = started + limits.deadline
@@ -331,16 +372,15 @@ def send(session: requests.Session, method: str, url: str, *, endpoint: Endpoint
             body, wire = _read_body(resp, limits, deadline, cap, endpoint)
     except ServiceError as exc:
         if exc.transport and health is not None:
-            health.failed(endpoint, str(exc).split(": ", 1)[-1].split(" (")[0],
-                          limits.outage_after)
+            health.failed(endpoint, reason_in(exc), started=started)
         raise
     finally:
         _local.deadline = None
     answer = Answer(resp.status_code, resp.headers, body, url, time.monotonic() - started, wire)
     if health is not None:
         if answer.status >= 500:
-            health.failed(endpoint, f"HTTP {answer.status}", limits.outage_after)
-        else:
+            health.failed(endpoint, f"HTTP {answer.status}", started=started)
+        elif answer.status not in unusable:
             health.ok(endpoint.service)
     return answer
 

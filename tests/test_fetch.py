@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from github_server import GitHubServer, add_link
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.clock import NOW
-from test_github import FILES, TOKEN, fast, repo_row, run
+from support.fetching import FILES, TOKEN, fast, repo_row, run
+from support.github_server import GitHubServer, add_link
 
 from crawler.fetch import fetch_repositories, select_work
 from crawler.http import RequestStats

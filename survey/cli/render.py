@@ -40,6 +40,13 @@ def render_crawl_summary(summary: CrawlSummary) -> Group:
                                           if isinstance(v, int | float | str))[:200])
     _row(table, "requests", _counts(summary.requests) or "none")
     _row(table, "retries", _counts(summary.retries) or "none")
+    if summary.waits:
+        _row(table, "waits", ", ".join(
+            f"{k} {int(v['count'])}x {v['seconds']:,.1f} s" for k, v in sorted(
+                summary.waits.items(), key=lambda kv: -kv[1]["seconds"])))
+    if summary.bytes:
+        _row(table, "received", ", ".join(f"{k} {_size(v)}" for k, v in sorted(
+            summary.bytes.items(), key=lambda kv: -kv[1])))
     if summary.error:
         _row(table, "error", summary.error)
     return Group(table)
@@ -47,6 +54,10 @@ def render_crawl_summary(summary: CrawlSummary) -> Group:
 
 def _counts(counter: dict[str, int]) -> str:
     return ", ".join(f"{k} {v:,}" for k, v in sorted(counter.items(), key=lambda kv: -kv[1]))
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n >= 100_000 else f"{n / 1e3:,.1f} kB"
 
 
 def _duration(seconds: float) -> str:

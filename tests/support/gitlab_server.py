@@ -1,25 +1,22 @@
 """A local server that answers like gitlab.com's API v4 for the fetch stage, faults included.
 
-Serves ``/api/v4/projects/{url-encoded path or id}``, ``.../repository/branches/{branch}``,
-the recursive tree paginated with ``x-page``/``x-next-page``/``x-total-pages`` headers, and
-``.../repository/files/{url-encoded path}/raw?ref=``, with ``ratelimit-*`` headers and ETags.
-Faults as in :mod:`github_server` (pattern, status, headers, delay, times). Counters are
-server-side: ``api`` (every answer), ``tree_pages``, ``raw``, ``not_modified``.
+Built on :class:`support.stub.StubServer`. Serves ``/api/v4/projects/{url-encoded path or id}``,
+``.../repository/branches/{branch}``, the recursive tree paginated with ``x-page``/
+``x-next-page``/``x-total-pages`` headers, and ``.../repository/files/{url-encoded path}/raw?ref=``,
+with ``ratelimit-*`` headers and ETags. Faults as in the base (pattern, status, headers, delay,
+times, drop/hang/drip/gzip). Counters are server-side: ``api`` (every answer), ``tree_pages``,
+``raw``, ``not_modified``.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote
 
-from github_server import Fault, _Answer, _digest, blob_sha
+from support.github_server import _digest, blob_sha
+from support.stub import Reply, Request, StubServer
 
 
 @dataclass
@@ -32,18 +29,19 @@ class Project:
     last_activity_at: str = "2019-05-03T08:00:00.000Z"
     stars: int = 0
     commit: str | None = None
+    # path -> target: symbolic links (mode 120000 in the tree; raw serves the target path)
+    symlinks: dict[str, str] = field(default_factory=dict)
 
 
-class GitLabServer:
+class GitLabServer(StubServer):
+    name = "gitlab"
+
     def __init__(self) -> None:
+        super().__init__()
         self.projects: dict[int, Project] = {}
         self.redirects: dict[str, int] = {}
-        self.counts: Counter[str] = Counter()
-        self.faults: list[Fault] = []
         self.per_page_max = 100
         self._next_id = 500
-        self._lock = threading.RLock()
-        self._httpd: ThreadingHTTPServer | None = None
 
     # -- model --------------------------------------------------------------------------------
 
@@ -89,100 +87,39 @@ class GitLabServer:
         moved = self.redirects.get(path.lower())
         return self.projects.get(moved) if moved is not None else None
 
-    def add_fault(self, pattern: str, status: int | None = None, **kw: Any) -> Fault:
-        fault = Fault(pattern, status, **kw)
-        with self._lock:
-            self.faults.append(fault)
-        return fault
-
-    # -- lifecycle ----------------------------------------------------------------------------
-
-    def __enter__(self) -> GitLabServer:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # else headers and body wait on delayed ACKs
-
-            def do_GET(self) -> None:  # noqa: N802
-                server._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-
     @property
     def api_url(self) -> str:
-        assert self._httpd is not None
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/api/v4"
+        return f"{self.base_url}/api/v4"
 
-    # -- handling -----------------------------------------------------------------------------
+    # -- the stub's hooks ---------------------------------------------------------------------
 
-    def _handle(self, req: BaseHTTPRequestHandler) -> None:
-        split = urlsplit(req.path)
-        headers: dict[str, str] = {"RateLimit-Limit": "2000", "RateLimit-Remaining": "1999",
-                                   "RateLimit-Reset": str(int(time.time()) + 60)}
-        try:
-            fault = None
+    def channel(self, method: str, path: str) -> str:
+        return "api"
+
+    def decorate(self, request: Request, reply: Reply) -> None:
+        for name, value in {"RateLimit-Limit": "2000", "RateLimit-Remaining": "1999",
+                            "RateLimit-Reset": str(int(time.time()) + 60)}.items():
+            reply.headers.setdefault(name, value)
+        if isinstance(reply.body, bytes):
+            reply.headers.setdefault("Content-Type", "text/plain; charset=utf-8")
+        if reply.status == 304:
             with self._lock:
-                for f in self.faults:
-                    if f.times > 0 and re.search(f.pattern, req.path):
-                        f.times -= 1
-                        f.hits += 1
-                        fault = f
-                        break
-            if fault is not None and fault.delay:
-                time.sleep(fault.delay)
-            if fault is not None and fault.status is not None:
-                raise _Answer(fault.status, fault.body, dict(fault.headers))
-            status, body, extra = self._route(req, split.path, parse_qs(split.query))
-            headers.update(extra)
-        except _Answer as answer:
-            status, body = answer.status, answer.body
-            headers.update(answer.headers)
-        if isinstance(body, dict | list):
-            payload = json.dumps(body).encode()
-            headers.setdefault("Content-Type", "application/json")
-        elif isinstance(body, bytes):
-            payload = body
-            headers.setdefault("Content-Type", "text/plain; charset=utf-8")
-        else:
-            payload = str(body or "").encode()
-        with self._lock:
-            self.counts["api"] += 1
-            if status == 304:
                 self.counts["not_modified"] += 1
-        try:
-            req.send_response(status)
-            for name, value in headers.items():
-                req.send_header(name, value)
-            req.send_header("Content-Length", "0" if status == 304 else str(len(payload)))
-            req.end_headers()
-            if status != 304:
-                req.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
-    def _route(self, req: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]]
+    def route(self, request: Request) -> Reply:
+        status, body, headers = self._route(request, request.path, request.query)
+        return Reply(status, body, headers)
+
+    def _route(self, req: Request, path: str, query: dict[str, list[str]]
                ) -> tuple[int, Any, dict[str, str]]:
         raw_parts = [p for p in path.split("/") if p]
         if raw_parts[:3] != ["api", "v4", "projects"] or len(raw_parts) < 4:
-            raise _Answer(404, {"error": "404 Not Found"})
+            raise Reply(404, {"error": "404 Not Found"})
         key = unquote(raw_parts[3])
         with self._lock:
             project = (self.projects.get(int(key)) if key.isdigit() else self._by_path(key))
         if project is None:
-            raise _Answer(404, {"message": "404 Project Not Found"})
+            raise Reply(404, {"message": "404 Project Not Found"})
         rest = raw_parts[4:]
         if not rest:
             body = {
@@ -195,12 +132,12 @@ class GitLabServer:
                 "web_url": f"https://gitlab.com/{project.path}",
             }
             etag = f'W/"{_digest(body)}"'
-            if req.headers.get("If-None-Match") == etag:
+            if req.header("If-None-Match") == etag:
                 return 304, None, {"ETag": etag}
             return 200, body, {"ETag": etag}
         if rest[:2] == ["repository", "branches"] and len(rest) == 3:
             if not project.commit or unquote(rest[2]) != project.default_branch:
-                raise _Answer(404, {"message": "404 Branch Not Found"})
+                raise Reply(404, {"message": "404 Branch Not Found"})
             return 200, {"name": project.default_branch, "default": True,
                          "commit": {"id": project.commit, "short_id": project.commit[:8]}}, {}
         if rest[:2] == ["repository", "tree"]:
@@ -208,17 +145,19 @@ class GitLabServer:
         if rest[:2] == ["repository", "files"] and len(rest) == 4 and rest[3] == "raw":
             name = unquote(rest[2])
             ref = query.get("ref", [""])[0]
+            if ref in (project.commit, project.default_branch) and name in project.symlinks:
+                return 200, project.symlinks[name].encode(), {}
             if ref not in (project.commit, project.default_branch) or name not in project.files:
-                raise _Answer(404, {"message": "404 File Not Found"})
+                raise Reply(404, {"message": "404 File Not Found"})
             with self._lock:
                 self.counts["raw"] += 1
             return 200, project.files[name], {}
-        raise _Answer(404, {"error": "404 Not Found"})
+        raise Reply(404, {"error": "404 Not Found"})
 
     def _tree(self, project: Project, query: dict[str, list[str]]
               ) -> tuple[int, Any, dict[str, str]]:
         if not project.commit:
-            raise _Answer(404, {"message": "404 Tree Not Found"})
+            raise Reply(404, {"message": "404 Tree Not Found"})
         entries: list[dict[str, Any]] = []
         dirs: set[str] = set()
         for path in project.files:
@@ -230,6 +169,9 @@ class GitLabServer:
         for path, data in sorted(project.files.items()):
             entries.append({"id": blob_sha(data), "name": path.rsplit("/", 1)[-1],
                             "type": "blob", "path": path, "mode": "100644"})
+        for path, target in sorted(project.symlinks.items()):
+            entries.append({"id": blob_sha(target.encode()), "name": path.rsplit("/", 1)[-1],
+                            "type": "blob", "path": path, "mode": "120000"})
         per_page = min(int(query.get("per_page", ["20"])[0]), self.per_page_max)
         page = int(query.get("page", ["1"])[0] or 1)
         total_pages = max(1, -(-len(entries) // per_page))
