@@ -247,8 +247,9 @@ class _Fetcher:
         except ServiceError as exc:
             message = redact(str(exc), self.settings.github_token)
             self.events.detail(f"{item.repo}: {message}")
-            if exc.transport:
-                # No answer says nothing about the repository: leave it as it was.
+            if exc.transport or (exc.status or 0) >= 500:
+                # No answer, or the host failing after retries, says nothing about the
+                # repository: leave it as it was (the run's health decides about the host).
                 self.done.discard(item.repo)
                 return UNREACHED
             with transaction(self.conn):

@@ -271,15 +271,18 @@ def raw_outcome(client: PoliteClient, resp: Answer, url: str) -> bytes | str:
     """A file host's answer: the bytes, a reason to skip the file, or a failure to raise.
 
     One bad file never fails its repository: a 414 (a path too long for a URL), a 404 or any
-    other 4xx skips that file. A refusal still standing after its wait counts towards the
-    host's outage (a host refusing every file stops the run after a few) and fails the file;
-    so does a 5xx after retries.
+    other 4xx skips that file. A refusal still standing after its wait is no usable answer: it
+    counts towards the host's outage (a host refusing every file stops the run after a few) and
+    leaves the repository as it was. A 5xx after retries fails that file (the repository is
+    asked again by the next run, for the missing files only).
     """
     if resp.status == 200:
         return resp.body
     if resp.status in (403, 429):
         client.refused(resp)
-    if resp.status in (403, 429) or resp.status >= 500:
+        raise ServiceError(f"{client.service}: HTTP {resp.status} for {url} after waiting",
+                           url=url, status=resp.status, transport=True)
+    if resp.status >= 500:
         raise ServiceError(f"{client.service}: HTTP {resp.status} for {url}", url=url,
                            status=resp.status)
     if resp.status in (404, 410) or 300 <= resp.status < 400:

@@ -348,7 +348,7 @@ class Channel:
 
 _TOKEN_PATTERNS = [
     # An Authorization header quoted whole ("Authorization: Bearer xyz", JSON or not).
-    re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)((?:bearer|token|basic)\s+)?[^\s\"',}]+"),
+    re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)((?:bearer|token|basic)\s+)?[^\s\"',})\]]+"),
     # "Bearer xyz" alone; "token xyz" when xyz looks like a credential (long, with digits).
     re.compile(r"(?i)\b(bearer|token)(\s+)(?:(?<=bearer\s)[A-Za-z0-9_\-.=:+/]{8,}"
                r"|(?=[A-Za-z0-9_\-]*\d)[A-Za-z0-9_\-]{20,})"),

@@ -286,8 +286,10 @@ class PoliteClient:
             wait = self._rate_limit_wait(answer, n)
             if wait is None:
                 return answer
+            # A raw host's per-file waits are counted, not announced one line per file.
             raise Again(f"HTTP {answer.status} rate limit", wait=wait,
-                        announce=f"{self.service} answered HTTP {answer.status} (rate limit)",
+                        announce=None if self._raw else
+                        f"{self.service} answered HTTP {answer.status} (rate limit)",
                         fallback=answer if self._raw else Again._NOTHING,
                         final=ServiceError(
                             f"{self.service}: still rate limited after {n} attempts:"
@@ -358,8 +360,10 @@ class PoliteClient:
         reset = _header_float(resp, "x-ratelimit-reset", "ratelimit-reset")
         if remaining == 0 and reset is not None:
             return max(reset - time.time(), 0.0) + 1.0
+        if self._raw:
+            return self.settings.raw_refusal_wait
         message = str(body.get("message", "")) if isinstance(body, dict) else ""
-        if resp.status == 429 or self._raw or any(w in message.lower() for w in _LIMIT_WORDS):
+        if resp.status == 429 or any(w in message.lower() for w in _LIMIT_WORDS):
             return self.settings.github_secondary_wait * 2 ** (attempt - 1)
         return None  # a plain 403 (forbidden): the caller decides
 

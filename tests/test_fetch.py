@@ -188,6 +188,12 @@ def test_failed_refresh_keeps_status_and_stays_due(gh: GitHubServer, conn) -> No
     before = repo_row(conn, "github.com/acme/r0")
     gh.add_fault(r"(?i)acme/r0", 503, times=100)
     assert run(conn, fast(gh, github_token=TOKEN), mode="due", now=LATER).outcomes == {
+        "unreached": 1}
+    assert repo_row(conn, "github.com/acme/r0") == before  # untouched
+    gh.faults.clear()
+    gh.add_fault(r"(?i)acme/r0/git/trees", 404, times=100)  # an answer: a failure of its own
+    gh.model.push("Acme/R0", {"new.py": b"x = 2\n"})
+    assert run(conn, fast(gh, github_token=TOKEN), mode="due", now=LATER).outcomes == {
         "error": 1}
     after = repo_row(conn, "github.com/acme/r0")
     assert after["status"] == "ok" and after["checked_at"] == before["checked_at"]

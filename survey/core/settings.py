@@ -56,6 +56,9 @@ class Settings:
     # requests allowed for walking a truncated tree level by level.
     http_backoff: float = 1.0
     github_secondary_wait: float = 60.0
+    # A raw host's 403/429 without retry-after is waited out once per file, this long; a run
+    # of refusals is that host's outage (issue 9 §2), not an hour of waits per file.
+    raw_refusal_wait: float = 20.0
     max_tree_requests: int = 50
     # Hostile input (issue 9 §5): a truncated tree is walked to at most this many entries and
     # folders this deep; answers are capped on the wire and decompressed (API JSON, arXiv
@@ -107,6 +110,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "SURVEY_GITLAB_API_URL": ("gitlab_api_url", str),
     "SURVEY_HTTP_TIMEOUT": ("http_timeout", float),
     "SURVEY_HTTP_DEADLINE": ("http_deadline", float),
+    "SURVEY_RAW_REFUSAL_WAIT": ("raw_refusal_wait", float),
     "SURVEY_ARXIV_DEADLINE": ("arxiv_deadline", float),
     "SURVEY_CLAIM_MAJORITY": ("claim_majority", float),
     "SURVEY_CLAIM_TWO_FRAMEWORKS": ("claim_two_frameworks", float),

@@ -27,7 +27,8 @@ def fast(gh: GitHubServer, **kw: Any) -> Settings:
     """Settings pointing at the local server, with test-sized timeouts and backoff."""
     base: dict[str, Any] = dict(
         github_api_url=gh.api_url, github_raw_url=gh.raw_url, http_timeout=1.0,
-        http_backoff=0.01, http_retries=2, github_secondary_wait=0.2, raw_workers=2,
+        http_backoff=0.01, http_retries=2, github_secondary_wait=0.2, raw_refusal_wait=0.2,
+        raw_workers=2,
     )
     base.update(kw)
     return Settings(**base)
