@@ -259,8 +259,8 @@ class DeadlineAdapter(HTTPAdapter):
 
 # -- error mapping ---------------------------------------------------------------------------
 
-def reason_of(exc: BaseException, limits: Limits | None = None) -> str:
-    """What went wrong under a requests/urllib3 error, in a few words (no URL, no repr)."""
+def _chain(exc: BaseException) -> tuple[BaseException, ...]:
+    """An exception and what it wraps (``reason``, ``args[0]``, cause, context)."""
     seen: list[BaseException] = []
     inner: BaseException | None = exc
     while inner is not None and inner not in seen and len(seen) < 8:
@@ -272,30 +272,40 @@ def reason_of(exc: BaseException, limits: Limits | None = None) -> str:
         if nxt is None:
             nxt = inner.__cause__ or inner.__context__
         inner = nxt
-    kinds = tuple(seen)
+    return tuple(seen)
+
+
+def _refused(e: BaseException) -> bool:
+    return isinstance(e, ConnectionRefusedError) or (
+        isinstance(e, NewConnectionError) and "refused" in str(e).lower())
+
+
+# (matches one exception of the chain, what to say), the first rule that matches wins.
+_REASONS: list[tuple[Any, str]] = [
+    (lambda e: isinstance(e, NameResolutionError), "the host name does not resolve"),
+    (_refused, "connection refused"),
+    (lambda e: isinstance(e, ConnectTimeoutError) and not isinstance(e, NewConnectionError),
+     "no connection{connect}"),
+    (lambda e: isinstance(e, SSLError | requests.exceptions.SSLError), "TLS handshake failed"),
+    (lambda e: isinstance(e, ReadTimeoutError | requests.exceptions.ReadTimeout
+                          | socket.timeout), "no answer{read}"),
+    (lambda e: isinstance(e, ProtocolError | requests.exceptions.ChunkedEncodingError
+                          | ConnectionResetError | BrokenPipeError),
+     "the connection was closed without a complete answer"),
+    (lambda e: isinstance(e, DecodeError | zlib.error), "the answer's compression is corrupt"),
+    (lambda e: isinstance(e, NewConnectionError), "cannot connect"),
+    (lambda e: isinstance(e, requests.exceptions.TooManyRedirects), "too many redirects"),
+]
+
+
+def reason_of(exc: BaseException, limits: Limits | None = None) -> str:
+    """What went wrong under a requests/urllib3 error, in a few words (no URL, no repr)."""
+    chain = _chain(exc)
     read = f" within {limits.read_timeout:g} s" if limits else ""
-    if any(isinstance(e, NameResolutionError) for e in kinds):
-        return "the host name does not resolve"
-    if any(isinstance(e, ConnectionRefusedError) for e in kinds) or any(
-            isinstance(e, NewConnectionError) and "refused" in str(e).lower() for e in kinds):
-        return "connection refused"
-    if any(isinstance(e, ConnectTimeoutError) and not isinstance(e, NewConnectionError)
-           for e in kinds):
-        return "no connection" + (f" within {limits.connect_timeout:g} s" if limits else "")
-    if any(isinstance(e, SSLError | requests.exceptions.SSLError) for e in kinds):
-        return "TLS handshake failed"
-    if any(isinstance(e, ReadTimeoutError | requests.exceptions.ReadTimeout | socket.timeout)
-           for e in kinds):
-        return "no answer" + read
-    if any(isinstance(e, ProtocolError | requests.exceptions.ChunkedEncodingError
-                      | ConnectionResetError | BrokenPipeError) for e in kinds):
-        return "the connection was closed without a complete answer"
-    if any(isinstance(e, DecodeError | zlib.error) for e in kinds):
-        return "the answer's compression is corrupt"
-    if any(isinstance(e, NewConnectionError) for e in kinds):
-        return "cannot connect"
-    if any(isinstance(e, requests.exceptions.TooManyRedirects) for e in kinds):
-        return "too many redirects"
+    connect = f" within {limits.connect_timeout:g} s" if limits else ""
+    for matches, text in _REASONS:
+        if any(matches(e) for e in chain):
+            return text.format(read=read, connect=connect)
     return type(exc).__name__
 
 

@@ -417,44 +417,26 @@ class ArxivServer(StubServer):
         """Status, headers, body and the fault to apply for one request."""
         query = params.get("search_query", "")
         try:
-            start = int(params.get("start", "0") or 0)
-            per_page = int(params.get("max_results", "10") or 10)
-        except ValueError:
-            return 400, {}, render_error_feed("start and max_results must be integers"), None
-        if start < 0 or per_page < 0:
-            return 400, {}, render_error_feed("start and max_results must be >= 0"), None
-        if start >= START_CAP:
-            return 400, {}, render_error_feed(
-                f"start must be less than {START_CAP}: narrow the query"), None
-        per_page = min(per_page, MAX_RESULTS_CAP)
+            start, per_page = _paging(params)
+        except QueryError as exc:
+            return 400, {}, render_error_feed(str(exc)), None
         date_from = date_from_of(query)
         fault = self._take_fault(start, date_from, per_page)
         if fault is not None:
             record.fault = fault.kind
-            if fault.kind == "status":
-                headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-                body = f"<html><body>HTTP {fault.status}</body></html>".encode()
-                return fault.status, {**headers, "Content-Type": "text/html"}, body, fault
-            if fault.kind == "error_feed":
-                return 400, {}, render_error_feed("simulated error for this query"), fault
+            early = _fault_answer(fault)
+            if early is not None:
+                return early
         try:
-            matched = self.matching(query) if query else []
+            matched = _sorted(self.matching(query) if query else [], params)
         except QueryError as exc:
             return 400, {}, render_error_feed(str(exc)), None
-        sort_by = params.get("sortBy", "relevance")
-        if sort_by == "submittedDate":
-            matched.sort(key=lambda p: (p.published, p.arxiv_id))
-        elif sort_by == "lastUpdatedDate":
-            matched.sort(key=lambda p: (p.last_updated, p.arxiv_id))
-        if params.get("sortOrder") == "descending" and sort_by != "relevance":
-            matched.reverse()
         total = len(matched) + self.overstate + self.overstate_windows.get(date_from or "", 0)
         first = start
         if fault is not None and fault.kind == "duplicate":
             first = max(0, start - max(1, per_page // 2))
-        page = matched[first:first + per_page]
-        if fault is not None and fault.kind == "empty":
-            page = []
+        page = [] if fault is not None and fault.kind == "empty" else \
+            matched[first:first + per_page]
         entries = [render_entry(p, self.oversized.get(p.arxiv_id)) for p in page]
         if fault is not None and fault.kind == "bad_date" and entries:
             # well-formed XML, but a <published> no ISO parser accepts
@@ -462,6 +444,42 @@ class ArxivServer(StubServer):
                                 "<published>2024-13-45T99:99:99Z</published>", entries[0])
         body = render_feed(params, total, start, entries, per_page)
         return 200, {}, body, fault
+
+
+def _paging(params: dict[str, str]) -> tuple[int, int]:
+    """``start`` and ``max_results`` as arXiv checks them (QueryError: an error feed)."""
+    try:
+        start = int(params.get("start", "0") or 0)
+        per_page = int(params.get("max_results", "10") or 10)
+    except ValueError:
+        raise QueryError("start and max_results must be integers") from None
+    if start < 0 or per_page < 0:
+        raise QueryError("start and max_results must be >= 0")
+    if start >= START_CAP:
+        raise QueryError(f"start must be less than {START_CAP}: narrow the query")
+    return start, min(per_page, MAX_RESULTS_CAP)
+
+
+def _fault_answer(fault: Fault) -> tuple[int, dict, bytes, Fault] | None:
+    """The whole answer of a fault that replaces it (an HTTP error, an error feed)."""
+    if fault.kind == "status":
+        headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+        body = f"<html><body>HTTP {fault.status}</body></html>".encode()
+        return fault.status, {**headers, "Content-Type": "text/html"}, body, fault
+    if fault.kind == "error_feed":
+        return 400, {}, render_error_feed("simulated error for this query"), fault
+    return None
+
+
+def _sorted(matched: list[Paper], params: dict[str, str]) -> list[Paper]:
+    sort_by = params.get("sortBy", "relevance")
+    if sort_by == "submittedDate":
+        matched.sort(key=lambda p: (p.published, p.arxiv_id))
+    elif sort_by == "lastUpdatedDate":
+        matched.sort(key=lambda p: (p.last_updated, p.arxiv_id))
+    if params.get("sortOrder") == "descending" and sort_by != "relevance":
+        matched.reverse()
+    return matched
 
 
 # -- corpora ---------------------------------------------------------------------------------

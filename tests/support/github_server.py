@@ -316,26 +316,7 @@ class GitHubServer(StubServer):
     def _route(self, req: Request, path: str, query: dict[str, list[str]]
                ) -> tuple[int, Any, dict[str, str]]:
         parts = [unquote(p) for p in path.split("/") if p]
-        if len(parts) >= 2 and parts[0] == "repositories" and parts[1].isdigit():
-            with self.model.lock:
-                repo = self.model.repos.get(int(parts[1]))
-            if repo is None:
-                raise Reply(404, _not_found())
-            rest = parts[2:]
-        elif len(parts) >= 3 and parts[0] == "repos":
-            state, repo = self.model.resolve(parts[1], parts[2])
-            if state == "missing" or repo is None:
-                raise Reply(404, _not_found())
-            if state == "moved":
-                location = f"{self.api_url}/repositories/{repo.id}"
-                if parts[3:]:
-                    location += "/" + "/".join(parts[3:])
-                raise Reply(301, {"message": "Moved Permanently", "url": location,
-                                  "documentation_url": "https://docs.github.com/rest"},
-                            {"Location": location})
-            rest = parts[3:]
-        else:
-            raise Reply(404, _not_found())
+        repo, rest = self._repo_of(parts)
         if repo.blocked:
             block = {"reason": repo.block_reason or repo.blocked,
                      "created_at": "2020-01-01T00:00:00Z",
@@ -350,6 +331,29 @@ class GitHubServer(StubServer):
             recursive = query.get("recursive", ["0"])[0] not in ("0", "false", "")
             return self._tree_json(repo, "/".join(rest[2:]), recursive)
         raise Reply(404, _not_found())
+
+    def _repo_of(self, parts: list[str]) -> tuple[Repo, list[str]]:
+        """The repository a path names (by id or name) and the rest of the path; a rename
+        answers 301 to ``/repositories/{id}``."""
+        if len(parts) >= 2 and parts[0] == "repositories" and parts[1].isdigit():
+            with self.model.lock:
+                repo = self.model.repos.get(int(parts[1]))
+            if repo is None:
+                raise Reply(404, _not_found())
+            return repo, parts[2:]
+        if len(parts) < 3 or parts[0] != "repos":
+            raise Reply(404, _not_found())
+        state, found = self.model.resolve(parts[1], parts[2])
+        if state == "missing" or found is None:
+            raise Reply(404, _not_found())
+        if state == "moved":
+            location = f"{self.api_url}/repositories/{found.id}"
+            if parts[3:]:
+                location += "/" + "/".join(parts[3:])
+            raise Reply(301, {"message": "Moved Permanently", "url": location,
+                              "documentation_url": "https://docs.github.com/rest"},
+                        {"Location": location})
+        return found, parts[3:]
 
     def _repo_json(self, repo: Repo) -> tuple[int, Any, dict[str, str]]:
         owner, name = repo.full_name.split("/")

@@ -122,19 +122,7 @@ class GitLabServer(StubServer):
             raise Reply(404, {"message": "404 Project Not Found"})
         rest = raw_parts[4:]
         if not rest:
-            body = {
-                "id": project.id, "path_with_namespace": project.path,
-                "name": project.path.rsplit("/", 1)[-1],
-                "default_branch": project.default_branch if project.commit else None,
-                "created_at": project.created_at, "last_activity_at": project.last_activity_at,
-                "star_count": project.stars, "forks_count": 0, "archived": False,
-                "empty_repo": project.commit is None, "visibility": "public",
-                "web_url": f"https://gitlab.com/{project.path}",
-            }
-            etag = f'W/"{_digest(body)}"'
-            if req.header("If-None-Match") == etag:
-                return 304, None, {"ETag": etag}
-            return 200, body, {"ETag": etag}
+            return self._project(req, project)
         if rest[:2] == ["repository", "branches"] and len(rest) == 3:
             if not project.commit or unquote(rest[2]) != project.default_branch:
                 raise Reply(404, {"message": "404 Branch Not Found"})
@@ -143,16 +131,33 @@ class GitLabServer(StubServer):
         if rest[:2] == ["repository", "tree"]:
             return self._tree(project, query)
         if rest[:2] == ["repository", "files"] and len(rest) == 4 and rest[3] == "raw":
-            name = unquote(rest[2])
-            ref = query.get("ref", [""])[0]
-            if ref in (project.commit, project.default_branch) and name in project.symlinks:
-                return 200, project.symlinks[name].encode(), {}
-            if ref not in (project.commit, project.default_branch) or name not in project.files:
-                raise Reply(404, {"message": "404 File Not Found"})
-            with self._lock:
-                self.counts["raw"] += 1
-            return 200, project.files[name], {}
+            return self._file(project, unquote(rest[2]), query.get("ref", [""])[0])
         raise Reply(404, {"error": "404 Not Found"})
+
+    @staticmethod
+    def _project(req: Request, project: Project) -> tuple[int, Any, dict[str, str]]:
+        body = {
+            "id": project.id, "path_with_namespace": project.path,
+            "name": project.path.rsplit("/", 1)[-1],
+            "default_branch": project.default_branch if project.commit else None,
+            "created_at": project.created_at, "last_activity_at": project.last_activity_at,
+            "star_count": project.stars, "forks_count": 0, "archived": False,
+            "empty_repo": project.commit is None, "visibility": "public",
+            "web_url": f"https://gitlab.com/{project.path}",
+        }
+        etag = f'W/"{_digest(body)}"'
+        if req.header("If-None-Match") == etag:
+            return 304, None, {"ETag": etag}
+        return 200, body, {"ETag": etag}
+
+    def _file(self, project: Project, name: str, ref: str) -> tuple[int, Any, dict[str, str]]:
+        if ref in (project.commit, project.default_branch) and name in project.symlinks:
+            return 200, project.symlinks[name].encode(), {}
+        if ref not in (project.commit, project.default_branch) or name not in project.files:
+            raise Reply(404, {"message": "404 File Not Found"})
+        with self._lock:
+            self.counts["raw"] += 1
+        return 200, project.files[name], {}
 
     def _tree(self, project: Project, query: dict[str, list[str]]
               ) -> tuple[int, Any, dict[str, str]]:
