@@ -220,6 +220,10 @@ class _Watchdog:
         self._timer.cancel()
 
 
+class DeadlinePassed(ReadTimeoutError):
+    """The request's total deadline passed (the watchdog shut its socket)."""
+
+
 class _DeadlineMixin:
     """Connection pools that enforce the calling thread's deadline while headers arrive."""
 
@@ -229,14 +233,18 @@ class _DeadlineMixin:
             return super()._make_request(conn, method, url, *args, **kw)  # type: ignore[misc]
         left = deadline - time.monotonic()
         if left <= 0:
-            raise ReadTimeoutError(self, url, "the request's deadline passed")  # type: ignore[arg-type]
+            raise DeadlinePassed(self, url, "the request's deadline passed")  # type: ignore[arg-type]
         watchdog = _Watchdog(conn, left)
         try:
             response = super()._make_request(conn, method, url, *args, **kw)  # type: ignore[misc]
+        except Exception as exc:
+            if watchdog.fired:  # the socket was shut by us: say so, not "connection closed"
+                raise DeadlinePassed(self, url, "the request's deadline passed") from exc  # type: ignore[arg-type]
+            raise
         finally:
             watchdog.cancel()
         if watchdog.fired:
-            raise ReadTimeoutError(self, url, "the request's deadline passed")  # type: ignore[arg-type]
+            raise DeadlinePassed(self, url, "the request's deadline passed")  # type: ignore[arg-type]
         return response
 
 
@@ -287,6 +295,7 @@ _REASONS: list[tuple[Any, str]] = [
     (lambda e: isinstance(e, ConnectTimeoutError) and not isinstance(e, NewConnectionError),
      "no connection{connect}"),
     (lambda e: isinstance(e, SSLError | requests.exceptions.SSLError), "TLS handshake failed"),
+    (lambda e: isinstance(e, DeadlinePassed), "no complete answer within {deadline}"),
     (lambda e: isinstance(e, ReadTimeoutError | requests.exceptions.ReadTimeout
                           | socket.timeout), "no answer{read}"),
     (lambda e: isinstance(e, ProtocolError | requests.exceptions.ChunkedEncodingError
@@ -303,9 +312,10 @@ def reason_of(exc: BaseException, limits: Limits | None = None) -> str:
     chain = _chain(exc)
     read = f" within {limits.read_timeout:g} s" if limits else ""
     connect = f" within {limits.connect_timeout:g} s" if limits else ""
+    deadline = f"the {limits.deadline:g} s deadline" if limits else "the deadline"
     for matches, text in _REASONS:
         if any(matches(e) for e in chain):
-            return text.format(read=read, connect=connect)
+            return text.format(read=read, connect=connect, deadline=deadline)
     return type(exc).__name__
 
 

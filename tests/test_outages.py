@@ -200,6 +200,6 @@ def test_arxiv_never_answering_stops_the_crawl_and_keeps_the_database(tmp_path, 
         proc = survey(*ARGS, env=env)
         assert host.connections <= 6
     assert proc.returncode == 4 and proc.stderr.count("\n") == 1
-    assert proc.stderr.startswith("error: arxiv is not answering (no answer")
+    assert proc.stderr.startswith("error: arxiv is not answering (no ")
     assert f"check SURVEY_ARXIV_API_URL={host.url}/api/query" in proc.stderr
     assert rows(db, "SELECT COUNT(*) FROM harvest_windows") == [(0,)]
