@@ -78,3 +78,25 @@ def test_an_answer_over_the_size_cap_is_an_error_not_a_memory_error(conn) -> Non
             run(conn, server, arxiv_page_size=200, max_arxiv_answer_bytes=20_000)
     assert "\n" not in str(info.value)
     assert conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 0
+
+
+def test_the_summary_shows_skipped_entries_and_disbelieved_totals(conn) -> None:
+    from rich.console import Console
+
+    from survey.cli.render import render_crawl_summary
+    from survey.jobs.crawl import CrawlSummary
+
+    corpus = make_corpus(100, SINCE, UNTIL, seed=5)
+    with ArxivServer(corpus, overstate=10**6) as server:
+        victim = next(in_scope(corpus))
+        server.oversized[victim.arxiv_id] = {"title": 3_000}
+        summary = run(conn, server, arxiv_page_size=200, arxiv_window_max=10**7)
+    shown = CrawlSummary(1, "ok", {"harvest": summary.as_dict()}, {"arxiv": 1}, {}, 1.0,
+                         waits={"arxiv empty page": {"count": 2, "seconds": 3.5}},
+                         bytes={"arxiv": 123_456})
+    console = Console(width=120, record=True)
+    console.print(render_crawl_summary(shown))
+    text = console.export_text()
+    assert f"1 entries: {victim.arxiv_id} (title of 3,0" in text
+    assert "overstated" in text and "1,000,0" in text
+    assert "arxiv empty page 2x 3.5 s" in text and "arxiv 0.1 MB" in text

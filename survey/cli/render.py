@@ -26,14 +26,7 @@ def render_crawl_summary(summary: CrawlSummary) -> Group:
     table.add_column()
     h = summary.stages.get("harvest")
     if h:
-        _row(table, "papers", f"{h['papers_new']:,} new, {h['papers_updated']:,} updated"
-                                f" ({h['papers_seen']:,} received)")
-        _row(table, "links", f"{h['links']:,} written")
-        _row(table, "windows", f"{h['windows_done']:,} done, {h['windows_skipped']:,} skipped,"
-                                 f" {h['windows_short']:,} short, {h['windows_split']:,} split")
-        for item in h.get("short", [])[:5]:
-            _row(table, "  short", f"{item['start']} .. {item['end']}:"
-                                     f" {item['fetched']:,} of {item['total']:,}")
+        _harvest_rows(table, h)
     for name, result in summary.stages.items():
         if name != "harvest":
             _row(table, name, ", ".join(f"{k} {v}" for k, v in result.items()
@@ -50,6 +43,23 @@ def render_crawl_summary(summary: CrawlSummary) -> Group:
     if summary.error:
         _row(table, "error", summary.error)
     return Group(table)
+
+
+def _harvest_rows(table: Table, h: dict[str, Any]) -> None:
+    _row(table, "papers", f"{h['papers_new']:,} new, {h['papers_updated']:,} updated"
+                          f" ({h['papers_seen']:,} received)")
+    _row(table, "links", f"{h['links']:,} written")
+    _row(table, "windows", f"{h['windows_done']:,} done, {h['windows_skipped']:,} skipped,"
+                           f" {h['windows_short']:,} short, {h['windows_split']:,} split")
+    for item in h.get("short", [])[:5]:
+        _row(table, "  short", f"{item['start']} .. {item['end']}:"
+                               f" {item['fetched']:,} of {item['total']:,}")
+    if h.get("entries_skipped"):
+        shown = ", ".join(f"{e['id']} ({e['reason']})" for e in h.get("skipped", [])[:3])
+        _row(table, "  skipped", f"{h['entries_skipped']:,} entries: {shown}"[:200])
+    for item in h.get("overstated", [])[:3]:
+        _row(table, "  overstated", f"{item['start']} .. {item['end']}: {item['claimed']:,}"
+                                    f" claimed, {item['received']:,} received")
 
 
 def _counts(counter: dict[str, int]) -> str:
