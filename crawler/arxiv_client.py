@@ -170,7 +170,9 @@ class ArxivClient:
 
     def _fetch_once(self, url: str) -> Feed:
         """One request (urllib3 retries included) and a strict parse."""
-        self._throttle.wait()
+        slept = self._throttle.wait()
+        if slept > 0:
+            self.stats.count_wait(f"{SERVICE} delay between requests", slept)
         self.requests_made += 1
         try:
             answer = self.channel.get(url)
