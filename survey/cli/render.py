@@ -50,27 +50,48 @@ def render_crawl_summary(summary: CrawlSummary) -> Group:
     table.add_column()
     h = summary.stages.get("harvest")
     if h:
-        _row(table, "papers", f"{h['papers_new']:,} new, {h['papers_updated']:,} updated"
-                                f" ({h['papers_seen']:,} received)")
-        _row(table, "links", f"{h['links']:,} written")
-        _row(table, "windows", f"{h['windows_done']:,} done, {h['windows_skipped']:,} skipped,"
-                                 f" {h['windows_short']:,} short, {h['windows_split']:,} split")
-        for item in h.get("short", [])[:5]:
-            _row(table, "  short", f"{item['start']} .. {item['end']}:"
-                                     f" {item['fetched']:,} of {item['total']:,}")
+        _harvest_rows(table, h)
     for name, result in summary.stages.items():
         if name != "harvest":
             _row(table, name, ", ".join(f"{k} {v}" for k, v in result.items()
                                           if isinstance(v, int | float | str))[:200])
     _row(table, "requests", _counts(summary.requests) or "none")
     _row(table, "retries", _counts(summary.retries) or "none")
+    if summary.waits:
+        _row(table, "waits", ", ".join(
+            f"{k} {int(v['count'])}x {v['seconds']:,.1f} s" for k, v in sorted(
+                summary.waits.items(), key=lambda kv: -kv[1]["seconds"])))
+    if summary.bytes:
+        _row(table, "received", ", ".join(f"{k} {_size(v)}" for k, v in sorted(
+            summary.bytes.items(), key=lambda kv: -kv[1])))
     if summary.error:
         _row(table, "error", summary.error)
     return Group(table)
 
 
+def _harvest_rows(table: Table, h: dict[str, Any]) -> None:
+    _row(table, "papers", f"{h['papers_new']:,} new, {h['papers_updated']:,} updated"
+                          f" ({h['papers_seen']:,} received)")
+    _row(table, "links", f"{h['links']:,} written")
+    _row(table, "windows", f"{h['windows_done']:,} done, {h['windows_skipped']:,} skipped,"
+                           f" {h['windows_short']:,} short, {h['windows_split']:,} split")
+    for item in h.get("short", [])[:5]:
+        _row(table, "  short", f"{item['start']} .. {item['end']}:"
+                               f" {item['fetched']:,} of {item['total']:,}")
+    if h.get("entries_skipped"):
+        shown = ", ".join(f"{e['id']} ({e['reason']})" for e in h.get("skipped", [])[:3])
+        _row(table, "  skipped", f"{h['entries_skipped']:,} entries: {shown}"[:200])
+    for item in h.get("overstated", [])[:3]:
+        _row(table, "  overstated", f"{item['start']} .. {item['end']}: {item['claimed']:,}"
+                                    f" claimed, {item['received']:,} received")
+
+
 def _counts(counter: dict[str, int]) -> str:
     return ", ".join(f"{k} {v:,}" for k, v in sorted(counter.items(), key=lambda kv: -kv[1]))
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n >= 100_000 else f"{n / 1e3:,.1f} kB"
 
 
 def _duration(seconds: float) -> str:

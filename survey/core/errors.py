@@ -55,8 +55,10 @@ class ServiceError(SurveyError):
         self.url = url
         self.status = status
         self.attempt = attempt
-        # True when no answer arrived (refused, timed out, dropped): says nothing about the
-        # item asked for, so a repository is never marked failed for it.
+        # True when no usable answer arrived (refused, timed out, dropped, cut at the deadline,
+        # a raw host still refusing after its wait): says nothing about the item asked for,
+        # so a repository is never marked failed for it; the run's Health decides whether
+        # the service is down.
         self.transport = transport
 
 
