@@ -89,7 +89,10 @@ class Pace:
         """Follow the server's ``RateLimit-Policy`` and ``RateLimit`` headers."""
         policy = _POLICY.search(headers.get("RateLimit-Policy", "") or "")
         if policy and int(policy["q"]) > 0 and int(policy["w"]) > 0:
-            self.interval = int(policy["w"]) / int(policy["q"]) * SLACK
+            interval = int(policy["w"]) / int(policy["q"]) * SLACK
+            with self._lock:  # the request just sent is spaced by the server's figure too
+                self._next += interval - self.interval
+                self.interval = interval
         state = _RATELIMIT.search(headers.get("RateLimit", "") or "")
         if state and int(state["r"]) == 0 and int(state["t"]) > 0:
             self._notify(f"{SERVICE}: no requests left in this window: waiting"

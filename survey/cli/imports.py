@@ -79,7 +79,7 @@ def _table(summary: ImportSummary) -> Table:
     table = Table(title=title, show_header=False, title_justify="left", box=None,
                   pad_edge=False)
     table.add_column(style="bold", no_wrap=True)
-    table.add_column()
+    table.add_column(overflow="fold")
     return table
 
 

@@ -24,13 +24,14 @@ from crawler.pwc_import import PwcImportSummary, file_digest, import_archive
 from crawler.windows import parse_date
 from survey.core import db
 from survey.core.clock import SYSTEM_CLOCK, Clock, stamp
-from survey.core.errors import InputError, StoreError
+from survey.core.errors import ConfigError, InputError, ServiceError, StoreError
 from survey.core.events import SILENT, Events
 from survey.core.lock import exclusive_run
 from survey.core.settings import Settings
 from survey.core.vocab import RunOutcome
-from survey.jobs.crawl import _sigterm_as_interrupt
+from survey.jobs.crawl import StageContext, _sigterm_as_interrupt
 from survey.store import runs
+from survey.store.imports import hf_in_use
 
 
 @dataclass
@@ -85,6 +86,25 @@ def import_hf(settings: Settings, *, since: str | datetime | None = None,
                           clock=clock).as_dict()
 
     return _recorded(settings, "import hf", args, work, clock)
+
+
+def hf_stage(ctx: StageContext) -> dict[str, Any]:
+    """The refresh's stage: Hugging Face Papers for the new month's papers, so that coverage
+    after Papers With Code's end keeps growing.
+
+    It runs once the database uses Hugging Face (``survey import hf`` was run once): a month's
+    papers cost about an hour of requests at Hugging Face's limits, which a user opts into.
+    Hugging Face failing (down, rate limit, a token it refuses) is a warning, not the end of the
+    refresh: the month's report still comes out and the next refresh asks the same papers."""
+    if not hf_in_use(ctx.conn):
+        return {"skipped": "not in use: run `survey import hf` once to include Hugging Face"}
+    try:
+        return ask_papers(ctx.conn, ctx.settings, ctx.stats, since=ctx.since, until=ctx.until,
+                          events=ctx.events, clock=ctx.clock).as_dict()
+    except (ServiceError, ConfigError) as exc:
+        message = redact(str(exc), ctx.settings.github_token, ctx.settings.hf_token)
+        ctx.events.warning(f"Hugging Face Papers skipped this time: {message}")
+        return {"error": message}
 
 
 Work = Callable[[sqlite3.Connection, int, RequestStats], dict[str, Any]]

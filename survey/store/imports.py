@@ -254,6 +254,11 @@ def record_hf_answer(conn: sqlite3.Connection, arxiv_id: str, *, asked_at: str, 
     return new
 
 
+def hf_in_use(conn: sqlite3.Connection) -> bool:
+    """Whether any paper was ever asked (the refresh keeps up what a user started)."""
+    return conn.execute("SELECT 1 FROM hf_asks LIMIT 1").fetchone() is not None
+
+
 def hf_totals(conn: sqlite3.Connection) -> dict[str, int]:
     """Papers asked, by answer."""
     return {str(s): int(n) for s, n in conn.execute(
