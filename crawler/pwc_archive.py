@@ -68,6 +68,7 @@ PARQUET_BATCH = 5000
 # math.GT/0309136: arXiv keys the latter without the subject class, as math/0309136).
 _NEW_ID = re.compile(r"(\d{4}\.\d{4,5})(?:v\d{1,3})?")
 _OLD_ID = re.compile(r"([a-z][a-z-]{0,19})(?:\.[A-Za-z]{2})?/(\d{7})(?:v\d{1,3})?")
+_SPACE = re.compile(r"\s")
 _HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 _ABS = re.compile(r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/abs/([^?#\s]{1,64})$",
                   re.IGNORECASE)
@@ -142,10 +143,11 @@ def parse_row(obj: Any) -> Row:
     if arxiv_id is None:
         return Row(None, NO_ARXIV_ID)
     url = obj.get("repo_url")
-    if not isinstance(url, str) or not url.strip() or len(url) > MAX_URL or any(
-            c.isspace() for c in url.strip()):
+    if not isinstance(url, str) or len(url) > MAX_URL:
         return Row(None, BAD_REPO_URL)
     url = url.strip()
+    if not url or _SPACE.search(url):
+        return Row(None, BAD_REPO_URL)
     found = _normalise(url)
     if found is None:
         return Row(None, NOT_A_REPOSITORY if _is_web_url(url) else BAD_REPO_URL)
