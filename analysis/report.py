@@ -27,7 +27,7 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from analysis import charts, dataset
+from analysis import charts, dataset, sources_compare
 from analysis.claims import Claim, Windows, check_thresholds, evaluate_claims, pct
 from analysis.intervals import share_interval
 from analysis.published import Comparison, compare
@@ -82,6 +82,7 @@ class ReportData:
     accuracy_note: str
     shares_last: dict[str, float]
     observed_crossover: str
+    sources: sources_compare.SourcesComparison | None = None  # other link sources (issue 13)
 
 
 def classifier_eval() -> dict[str, Any]:
@@ -125,6 +126,7 @@ def build_report_data(
         uses = dataset.dying_uses(conn)
         overview = dataset.overview(conn, links)
         coverage = dataset.coverage_by_year(conn, links)
+        sources = sources_compare.compare_sources(conn)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot read the database: {exc}") from exc
     step("aggregating", 1)
@@ -212,7 +214,7 @@ def build_report_data(
                       comparisons=comparisons, recent=recent_rows, top=top_rows,
                       coverage=coverage, accuracy=classifier_accuracy(info),
                       accuracy_note=note, shares_last=shares_last,
-                      observed_crossover=observed_crossover(shares_q))
+                      observed_crossover=observed_crossover(shares_q), sources=sources)
 
 
 def observed_crossover(shares: pd.DataFrame) -> str:
@@ -368,6 +370,8 @@ def generate_pages(
             chart.html = Markup(chart.figure.to_html(
                 full_html=False, include_plotlyjs=i == 0, div_id=chart.id,
                 config={"displaylogo": False, "responsive": True}))
+        if data.sources is not None:
+            data.sources.render(plotlyjs=not data.charts)
         claims_csv = pd.DataFrame(
             [{k: v for k, v in vars(c).items() if k != "details"} for c in data.claims]
         ).to_csv(index=False)
@@ -383,6 +387,7 @@ def generate_pages(
                 files[data_dir / f"{chart.csv}.csv"] = _csv_frame(chart.data).to_csv(index=False)
             files[data_dir / "claims.csv"] = claims_csv
             files[data_dir / "published.csv"] = published_csv
+            files.update(data.sources.csv_files(data_dir) if data.sources else {})
             page = out_dir / page_name
             files[page] = render_page(data, settings, stem=stem, generated=generated,
                                       changes=changes, archive=archive)
