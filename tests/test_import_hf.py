@@ -289,3 +289,82 @@ def test_cli_summary_and_bad_input(database: Path, tmp_path: Path) -> None:
     missing = runner.invoke(app, ["import", "hf", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code == 3 and "no database" in missing.output
     assert not (tmp_path / "none.db").exists()
+
+
+# -- the monthly refresh ---------------------------------------------------------------------
+
+def _month(ax_papers: list, gh: object, hf: HfServer, first: int, days_ago: int) -> None:
+    """Ten papers ``days_ago`` old: code in the abstract for the even ones, only on Hugging
+    Face for the odd ones."""
+    from arxiv_server import Paper
+
+    for i in range(first, first + 10):
+        when = NOW - timedelta(days=days_ago, hours=i % 12)
+        aid = f"{when:%y%m}.{i:05d}"
+        abstract = (f"Our code: https://github.com/lab/p{i}." if i % 2 == 0
+                    else "We propose a method.")
+        ax_papers.append(Paper(arxiv_id=aid, title=f"Paper {i}", abstract=abstract,
+                               published=when, primary="cs.LG", categories=["cs.LG"]))
+        gh.model.add_repo(f"lab/p{i}", {"train.py": b"import torch\nimport torch.nn as nn\n"})  # type: ignore[attr-defined]
+        if i % 2:
+            hf.papers[aid] = hf_paper(aid, github=f"https://github.com/lab/p{i}")
+
+
+def test_refresh_asks_hugging_face_for_the_new_months_papers(tmp_path: Path) -> None:
+    from arxiv_server import ArxivServer
+    from github_server import GitHubServer
+
+    from survey.jobs.crawl import run_crawl
+    from survey.jobs.refresh import run_refresh
+
+    with ArxivServer([]) as ax, GitHubServer() as gh, HfServer() as hf:
+        _month(ax.papers, gh, hf, 1, 40)
+        s = Settings(db=tmp_path / "data" / "survey.db", reports_dir=tmp_path / "reports",
+                     arxiv_api_url=ax.url, arxiv_delay=0.0, arxiv_retries=1,
+                     github_api_url=gh.api_url, github_raw_url=gh.raw_url,
+                     github_token="test-token-not-a-secret", http_timeout=5.0,
+                     hf_api_url=hf.base_url, report_bootstrap=10)
+        since = (NOW - timedelta(days=60)).strftime("%Y-%m-%d")
+        assert run_crawl(s, since=since, clock=clock()).outcome == "ok"
+        # Not in use yet: a refresh leaves Hugging Face alone.
+        first = run_refresh(s, clock=clock())
+        assert first.crawl.stages["hf"] == {
+            "skipped": "not in use: run `survey import hf` once to include Hugging Face"}
+        assert hf.seen == []
+        import_hf(s, clock=clock())  # the user opts in
+        assert len(hf.asked) == 10
+        hf.reset_counts()
+        _month(ax.papers, gh, hf, 100, 3)
+        later = clock(NOW + timedelta(days=2))
+        result = run_refresh(s, clock=later)
+        hf_stage = result.crawl.stages["hf"]
+        # Only the new month's papers: the earlier ones were asked less than 30 days ago.
+        assert hf_stage["asked"] == 10 and hf_stage["answers"] == {"not_indexed": 5, "repo": 5}
+        assert all(aid.endswith(tuple(f"{i:05d}" for i in range(100, 110))) for aid in hf.asked)
+    # The repositories only Hugging Face knew were fetched and classified in the same refresh.
+    got = dict(_rows(s.db, "SELECT l.repo, c.framework FROM links l JOIN classifications c"
+                          " ON c.repo = l.repo WHERE l.source = 'hf'"))
+    assert got == {f"github.com/lab/p{i}": "pytorch" for i in (*range(1, 10, 2),
+                                                                 *range(101, 110, 2))}
+
+
+def test_refresh_goes_on_when_hugging_face_is_down(database: Path, tmp_path: Path) -> None:
+    from survey.jobs.crawl import StageContext
+    from survey.jobs.imports import hf_stage
+
+    with HfServer(_papers()) as hf:
+        import_hf(_settings(database, hf), limit=1, clock=clock())
+        url = hf.base_url
+    events = RecordedEvents()
+    conn = open_write(database)
+    try:
+        from crawler.http import RequestStats
+
+        ctx = StageContext(conn, Settings(db=database, hf_api_url=url, http_backoff=0.0),
+                           RequestStats(), events, clock(), NOW - timedelta(days=60), NOW,
+                           ("cs.LG",), 1)
+        result = hf_stage(ctx)
+    finally:
+        conn.close()
+    assert "hf is not answering" in result["error"]
+    assert any("Hugging Face Papers skipped this time" in t for t in events.texts(Level.WARNING))
