@@ -57,6 +57,7 @@ _BATCH_TABLE = """
         arxiv_id TEXT NOT NULL, repo TEXT NOT NULL, host TEXT NOT NULL, kind TEXT NOT NULL,
         url TEXT NOT NULL, official INTEGER NOT NULL, in_paper INTEGER, in_github INTEGER,
         dup INTEGER NOT NULL DEFAULT 0, seen INTEGER NOT NULL DEFAULT 0,
+        harvested INTEGER NOT NULL DEFAULT 0, relink INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (arxiv_id, repo)) WITHOUT ROWID
 """
 _FW_TABLE = """
@@ -104,11 +105,12 @@ _UPSERT_FW = """
     WHERE pwc_frameworks.run_id != excluded.run_id
        OR (pwc_frameworks.token = 'none' AND excluded.token != 'none')
 """
+# Rows whose link source is new or changed (unchanged rows already have theirs).
 _ATTACH = """
     INSERT INTO link_sources (arxiv_id, repo, source, host, kind, url, official)
     SELECT w.arxiv_id, w.repo, 'pwc', w.host, w.kind, w.url, w.official
     FROM temp.pwc_batch b JOIN pwc_links w ON w.arxiv_id = b.arxiv_id AND w.repo = b.repo
-    WHERE b.arxiv_id IN (SELECT arxiv_id FROM papers)
+    WHERE b.relink
     ON CONFLICT (arxiv_id, repo, source) DO UPDATE SET official = excluded.official,
         url = excluded.url, host = excluded.host, kind = excluded.kind
 """
@@ -149,17 +151,24 @@ def write_pwc_batch(conn: sqlite3.Connection, records: Sequence[PwcRecord],
               " ON f.repo = b.repo WHERE f.run_id = ? AND f.token != b.token", (run_id,))
     conn.execute(_UPSERT_PWC, (run_id,))
     conn.execute(_UPSERT_FW, (run_id,))
-    harvested = "b.arxiv_id IN (SELECT arxiv_id FROM papers)"
-    res.attached = _one(conn, f"SELECT COUNT(*) FROM temp.pwc_batch b WHERE {harvested}")  # noqa: S608
+    # Harvested papers' rows are links; those new, changed, or without their link source yet
+    # (re)attach, so a second import of the same file touches no link.
+    conn.execute("""
+        UPDATE temp.pwc_batch SET harvested = 1,
+            relink = seen != 1 OR NOT EXISTS (SELECT 1 FROM link_sources s
+                WHERE s.arxiv_id = pwc_batch.arxiv_id AND s.repo = pwc_batch.repo
+                  AND s.source = 'pwc')
+        WHERE arxiv_id IN (SELECT arxiv_id FROM papers)""")
+    res.attached = _one(conn, "SELECT COUNT(*) FROM temp.pwc_batch WHERE harvested")
     res.pending = _one(conn, "SELECT COUNT(*) FROM temp.pwc_batch") - res.attached
-    res.new_links = _one(conn, f"""
-        SELECT COUNT(*) FROM temp.pwc_batch b WHERE {harvested} AND NOT EXISTS (
-            SELECT 1 FROM links l WHERE l.arxiv_id = b.arxiv_id AND l.repo = b.repo)""")  # noqa: S608
-    if res.attached:
+    res.new_links = _one(conn, """
+        SELECT COUNT(*) FROM temp.pwc_batch b WHERE b.relink AND NOT EXISTS (
+            SELECT 1 FROM links l WHERE l.arxiv_id = b.arxiv_id AND l.repo = b.repo)""")
+    if _one(conn, "SELECT COUNT(*) FROM temp.pwc_batch WHERE relink"):
         begin_touch(conn)
         conn.execute(_ATTACH)
-        conn.execute(f"INSERT OR IGNORE INTO temp.touched SELECT b.arxiv_id, b.repo"  # noqa: S608
-                     f" FROM temp.pwc_batch b WHERE {harvested}")
+        conn.execute("INSERT OR IGNORE INTO temp.touched SELECT arxiv_id, repo"
+                     " FROM temp.pwc_batch WHERE relink")
         rebuild_touched(conn)
     return res
 
