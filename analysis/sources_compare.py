@@ -27,6 +27,7 @@ import math
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -78,11 +79,31 @@ class SourcesComparison:
     html: dict[str, Markup] = field(default_factory=dict)
 
     @property
-    def biased(self) -> list[dict[str, object]]:
+    def biased(self) -> list[dict[str, Any]]:
         """The labels whose abstract-only share differs (the difference's interval excludes 0)."""
         if self.bias is None:
             return []
         return [dict(r) for _, r in self.bias[self.bias["biased"]].iterrows()]
+
+    @property
+    def verdict(self) -> str:
+        """What the bias section concludes, in one or two sentences."""
+        if self.bias is None:
+            return ""
+        biased = self.biased
+        if biased:
+            parts = ", ".join(f"{NAMES[str(r['label'])]} ({100 * float(r['diff']):+.1f} points"
+                              f" among the papers only the other sources found, 95% interval"
+                              f" {100 * float(r['diff_low']):+.1f} to"
+                              f" {100 * float(r['diff_high']):+.1f})" for r in biased)
+            return (f"Abstract-only shares are biased for {parts}: the months after Papers With"
+                    " Code's end, which only abstracts and Hugging Face see, carry that bias.")
+        widest = self.bias.loc[self.bias["diff"].abs().idxmax()]
+        return ("No difference is significant: every interval includes zero (the largest,"
+                f" {NAMES[str(widest['label'])]} {100 * widest['diff']:+.1f} points, runs from"
+                f" {100 * widest['diff_low']:+.1f} to {100 * widest['diff_high']:+.1f}). At this"
+                " sample size abstract-only shares show no bias; more papers narrow the"
+                " intervals.")
 
     def render(self, *, plotlyjs: bool) -> None:
         """Each chart as a div (plotly.js with the first only when the page has none yet)."""

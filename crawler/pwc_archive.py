@@ -75,7 +75,7 @@ _ABS = re.compile(r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/abs/([^?#\s]{1,
 
 
 # One repository is often linked by several papers: normalise each distinct URL once (bounded).
-_normalise = lru_cache(maxsize=65_536)(normalise)
+_normalise = lru_cache(maxsize=4096)(normalise)
 
 
 class ArchiveError(InputError):

@@ -107,8 +107,10 @@ def test_no_bias_when_both_groups_look_alike(db_path: Path) -> None:
             add_classification(conn, repo, "pytorch" if i % 2 else "tensorflow")
             add_link(conn, aid, repo, source="abstract" if i < 100 else "pwc")
     bias, _ = abstract_only_bias(conn)
+    verdict = compare_sources(conn).verdict  # type: ignore[union-attr]
     conn.close()
     assert bias is not None and not bias["biased"].any()
+    assert verdict.startswith("No difference is significant: every interval includes zero")
 
 
 def test_agreement_matrix_and_kappa(filled: Path) -> None:

@@ -127,9 +127,13 @@ def render_hf_summary(summary: ImportSummary) -> Group:
     """Papers asked by answer, links found, what was left out, rate-limit waits, requests."""
     r = summary.result
     table = _table(summary)
-    _row(table, "papers", f"{r['asked']:,} asked of {r['candidates']:,} due:"
-                          f" {_counts(r['answers'])}; {r['errors']:,} errors"
-                          " (asked again next run)")
+    if not r["candidates"]:
+        _row(table, "papers", "none due: every paper in the range was asked recently (those"
+                              " without a repository are asked again after 30 days)")
+    else:
+        _row(table, "papers", f"{r['asked']:,} asked of {r['candidates']:,} due:"
+                              f" {_counts(r['answers'])}; {r['errors']:,} errors"
+                              " (asked again next run)")
     _row(table, "links", f"{r['repo_links']:,} repositories ({r['new_links']:,} no other"
                          f" source had), {r['page_links']:,} pages")
     if r["unusable"]:
