@@ -341,3 +341,11 @@ def test_rewriting_a_paper_replaces_only_its_text_links(database: Path, tmp_path
     conn.close()
     assert got == [("github.com/lab1-group/repo-1", "pwc", 0),
                    ("github.com/other/new", "comment", 1)]
+
+
+@pytest.mark.parametrize("name", ["pwc", "hf"])
+def test_import_commands_have_help_and_a_readme_section(name: str) -> None:
+    result = CliRunner().invoke(app, ["import", name, "--help"])
+    assert result.exit_code == 0 and "--db" in result.output
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"### `survey import {name}" in readme
