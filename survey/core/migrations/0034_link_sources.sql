@@ -15,7 +15,6 @@ CREATE TABLE link_sources (
     official INTEGER NOT NULL,
     PRIMARY KEY (arxiv_id, repo, source)
 ) WITHOUT ROWID;
-CREATE INDEX link_sources_repo ON link_sources (repo);
 
 -- The links stored so far came from the abstract or the comment.
 INSERT INTO link_sources (arxiv_id, repo, source, host, kind, url, official)
