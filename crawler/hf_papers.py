@@ -129,7 +129,7 @@ class HfPapersClient:
         self.limits = limits or Limits(read_timeout=settings.http_timeout,
                                        deadline=max(60.0, 2 * settings.http_timeout),
                                        max_wire_bytes=4_000_000, max_body_bytes=4_000_000)
-        self.health = health or Health(self.limits.outage_after)
+        self.health = health or Health(settings.outage_after, settings.outage_seconds)
         self._sleep = sleep
         headers = {"Accept": "application/json"}
         if settings.hf_token:

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from arxiv_server import ArxivServer, Paper
-from github_server import GitHubServer
+from support.arxiv_server import ArxivServer, Paper
 from support.clock import NOW, clock
+from support.github_server import GitHubServer
 from support.pwc_archive import archive, row, write_json, write_jsonl, write_parquet
 from synthetic import add_link, add_paper
 from typer.testing import CliRunner

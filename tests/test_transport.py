@@ -14,7 +14,7 @@ from crawler.transport import Endpoint, Health, Limits, header_safe, send
 from survey.core.errors import AnswerTooLarge, ConfigError, ServiceError, ServiceUnavailable
 
 FAST = Limits(connect_timeout=1.0, read_timeout=1.0, deadline=3.0, max_wire_bytes=2_000_000,
-              max_body_bytes=8_000_000, outage_after=3)
+              max_body_bytes=8_000_000)
 
 
 def endpoint(url: str) -> Endpoint:
@@ -69,6 +69,15 @@ def test_a_body_dripping_one_byte_a_second_stops_at_the_deadline() -> None:
     head = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
     with drip(head, b"x" * 100, every=0.2) as server:
         with pytest.raises(ServiceError, match="still arriving after 3 s") as info:
+            send(session(), "GET", server.url + "/x", endpoint=endpoint(server.url),
+                 limits=FAST)
+        assert info.value.transport
+
+
+def test_a_body_that_stalls_is_a_transport_failure_not_a_crash() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
+    with drip(head, b"x" * 100, every=30.0) as server:
+        with pytest.raises(ServiceError, match="no answer within 1 s") as info:
             send(session(), "GET", server.url + "/x", endpoint=endpoint(server.url),
                  limits=FAST)
         assert info.value.transport
