@@ -4,8 +4,11 @@ Only repositories are exported by default (link kinds in ``REPOSITORY_KINDS``); 
 adds project pages, organisation pages and other links, with a ``kind`` column saying which.
 A repository linked under an old name is exported under its canonical name (``repo_aliases``),
 so a paper linking both names gives one row. A link with no classification exports as
-``unknown`` with an empty confidence. Files are written to a temporary name and renamed, so an
-interrupted export never leaves a truncated file where a good one was.
+``unknown`` with an empty confidence. ``sources`` lists every source that found the link
+(``abstract;comment;pwc;hf``, ``;`` separated), ``pwc_framework`` Papers With Code's label for
+the repository mapped to survey's labels (empty when PwC has none). Files are written to a
+temporary name and renamed, so an interrupted export never leaves a truncated file where a good
+one was.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from survey.store import tables
 
 EXPORT_COLUMNS: list[str] = [
     "arxiv_id", "title", "published", "primary_category", "categories", "repo", "official",
-    "framework", "frameworks", "confidence",
+    "framework", "frameworks", "confidence", "sources", "pwc_framework",
 ]
 FORMATS: tuple[str, ...] = ("csv", "json", "parquet")
 
@@ -43,7 +46,8 @@ def export_rows(conn: sqlite3.Connection, *, all_links: bool = False) -> pd.Data
     if df.empty:
         df = pd.DataFrame({c: pd.Series(dtype=object) for c in [*EXPORT_COLUMNS, "kind"]})
     df["official"] = df["official"].astype(bool)
-    df["frameworks"] = df["frameworks"].fillna("").astype(str)
+    for col in ("frameworks", "sources", "pwc_framework"):
+        df[col] = df[col].fillna("").astype(str)
     df["confidence"] = pd.to_numeric(df["confidence"], errors="coerce").astype(float)
     for col in ("arxiv_id", "title", "published", "primary_category", "categories", "repo",
                 "framework", "kind"):

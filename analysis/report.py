@@ -36,7 +36,7 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from analysis import charts, dataset, explorer, summary
+from analysis import charts, dataset, explorer, sources_compare, summary
 from analysis.asof import default_as_of, harvested_through
 from analysis.claims import Claim, Windows, check_thresholds, evaluate_claims, pct
 from analysis.evals import (
@@ -61,7 +61,7 @@ _PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.html$")
 _HREF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$")
 # The page's sections, in order: one template each in templates/sections/ (a new section is a
 # new file and a name here).
-SECTIONS = ("headline", "notices", "tiles", "changes", "claims", "charts", "explorer",
+SECTIONS = ("headline", "notices", "tiles", "changes", "claims", "charts", "sources", "explorer",
             "published", "recent", "top", "methodology", "archive")
 # A short modebar (save as PNG, reset): the full one covers a chart's title on a phone.
 CHART_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": [
@@ -121,6 +121,7 @@ class ReportData:
     stamp: dict[str, Any] = field(default_factory=dict)
     extra_csv: dict[str, pd.DataFrame] = field(default_factory=dict)
     json_text: str = ""
+    sources: sources_compare.SourcesComparison | None = None  # other link sources (issue 13)
 
     @property
     def tiles(self) -> list[tuple[str, summary.Share]]:
@@ -215,6 +216,7 @@ def build_report_data(
         overview = dataset.overview(conn, links, until=until)
         coverage = dataset.coverage_by_year(conn, links, until=until)
         through = harvested_through(conn)
+        sources = sources_compare.compare_sources(conn)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot read the database: {exc}") from exc
     step("aggregating", 1)
@@ -262,7 +264,7 @@ def build_report_data(
                "survey_version": SURVEY_VERSION,
                "classifier_versions": {v: n for v, n in overview.classifier_versions},
                "bootstrap": {"replicates": settings.report_bootstrap, "seed": BOOTSTRAP_SEED}},
-        extra_csv=extra,
+        extra_csv=extra, sources=sources,
     )
 
 
@@ -470,6 +472,8 @@ def generate_pages(
             chart.html = Markup(chart.figure.to_html(
                 full_html=False, include_plotlyjs=i == 0, div_id=chart.id,
                 config=CHART_CONFIG))
+        if data.sources is not None:
+            data.sources.render(plotlyjs=not data.charts)
         step("writing the page", 1)
         files: dict[Path, str] = {}
         written = []
@@ -479,6 +483,7 @@ def generate_pages(
             for chart in data.charts:
                 chart.href = f"{stem}-data/{chart.csv}.csv"
             files.update({data_dir / name: text for name, text in shared.items()})
+            files.update(data.sources.csv_files(data_dir) if data.sources else {})
             page = out_dir / page_name
             files[page] = render_page(data, settings, stem=stem, generated=generated,
                                       changes=changes, archive=archive)

@@ -19,7 +19,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in list(os.environ):
         if var == "SURVEY_REQUIRE_BROWSER":
             continue
-        if var.startswith("SURVEY_") or var in ("GITHUB_TOKEN", "GITHUB_API_URL"):
+        if var.startswith("SURVEY_") or var in ("GITHUB_TOKEN", "GITHUB_API_URL", "HF_TOKEN"):
             monkeypatch.delenv(var, raising=False)
 
 

@@ -81,11 +81,14 @@ def add_link(
     conn: sqlite3.Connection, arxiv_id: str, repo: str, *, official: bool = True,
     kind: str = "github", source: str = "abstract",
 ) -> None:
+    row = (arxiv_id, repo, repo.split("/", 1)[0], kind, "https://" + repo, int(official), source)
     conn.execute(
         "INSERT INTO links (arxiv_id, repo, host, kind, url, official, source)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (arxiv_id, repo, repo.split("/", 1)[0], kind, "https://" + repo, int(official), source),
-    )
+        " VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+    # As the store writes it: every source of a link is a link_sources row too.
+    conn.execute(
+        "INSERT INTO link_sources (arxiv_id, repo, host, kind, url, official, source)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)", row)
 
 
 def add_classification(
@@ -269,9 +272,10 @@ def fill_synthetic(
                 "INSERT INTO repos (repo, host, status, created_at, first_seen)"
                 " VALUES (?, ?, ?, ?, ?)", repos)
             conn.executemany("INSERT INTO repo_aliases (alias, repo) VALUES (?, ?)", aliases)
-            conn.executemany(
-                "INSERT INTO links (arxiv_id, repo, host, kind, url, official, source)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)", links)
+            for table in ("links", "link_sources"):
+                conn.executemany(
+                    f"INSERT INTO {table} (arxiv_id, repo, host, kind, url, official, source)"  # noqa: S608
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)", links)
             conn.executemany(
                 "INSERT INTO classifications (repo, framework, confidence, evidence,"
                 " classifier_version, head_sha, classified_at) VALUES (?, ?, ?, ?, ?, ?, ?)",

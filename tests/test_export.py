@@ -18,7 +18,7 @@ from survey.core.db import migrations, open_write
 from survey.store.classifications import scores
 
 DESIGN_COLUMNS = ["arxiv_id", "title", "published", "primary_category", "categories", "repo",
-                  "official", "framework", "frameworks", "confidence"]
+                  "official", "framework", "frameworks", "confidence", "sources", "pwc_framework"]
 
 
 @pytest.fixture
@@ -32,6 +32,12 @@ def filled(db_path: Path) -> Path:
     add_repo(conn, "github.com/new/name")
     conn.execute("INSERT INTO repo_aliases VALUES ('github.com/old/name', 'github.com/new/name')")
     add_link(conn, "2102.00002", "github.com/old/name")
+    # Papers With Code and Hugging Face found it too, under the old name; PwC says TensorFlow.
+    for source in ("hf", "pwc"):
+        conn.execute("INSERT INTO link_sources VALUES ('2102.00002', 'github.com/old/name', ?,"
+                     " 'github.com', 'github', 'https://github.com/old/name', 1)", (source,))
+    conn.execute("INSERT INTO pwc_frameworks VALUES ('github.com/old/name', 'tf', 'tensorflow',"
+                 " 1)")
     add_classification(conn, "github.com/new/name", "jax", {"jax": 1.0}, confidence=0.75)
     add_repo(conn, "huggingface.co/org/model")
     add_link(conn, "2102.00002", "huggingface.co/org/model", official=False, kind="hf-model")
@@ -54,6 +60,9 @@ def test_columns_and_values(filled: Path) -> None:
     assert second["categories"] == "cs.CV cs.LG" and second["primary_category"] == "cs.CV"
     assert third["framework"] == "unknown" and pd.isna(third["confidence"])
     assert third["official"] is False and third["frameworks"] == ""
+    # Every source, in the order abstract, comment, pwc, hf; PwC's label through the alias.
+    assert [r["sources"] for r in rows] == ["abstract", "abstract;pwc;hf", "abstract"]
+    assert [r["pwc_framework"] for r in rows] == ["", "tensorflow", ""]
 
 
 def test_legacy_framework_json_migrates_to_scores(db_path: Path) -> None:
@@ -91,6 +100,8 @@ def test_cli_csv_to_stdout_round_trips(filled: Path) -> None:
     assert df.loc[0, "title"] == "Title, with \"quotes\"\nand a newline"
     assert df["official"].tolist() == ["true", "true", "false"]
     assert df["confidence"].tolist() == ["0.9", "0.75", ""]
+    assert df["sources"].tolist() == ["abstract", "abstract;pwc;hf", "abstract"]
+    assert df["pwc_framework"].tolist() == ["", "tensorflow", ""]
 
 
 def test_cli_json_and_parquet(filled: Path, tmp_path: Path) -> None:
@@ -101,6 +112,7 @@ def test_cli_json_and_parquet(filled: Path, tmp_path: Path) -> None:
     assert [list(r) for r in rows] == [DESIGN_COLUMNS] * 3
     assert '"repo":"github.com/new/name"' in result.stdout
     assert rows[2]["confidence"] is None and rows[2]["official"] is False
+    assert rows[1]["sources"] == "abstract;pwc;hf" and rows[1]["pwc_framework"] == "tensorflow"
     out = tmp_path / "links.parquet"
     result = runner.invoke(app, ["export", "--db", str(filled), "--format", "parquet",
                                  "--out", str(out)])

@@ -301,6 +301,7 @@ from survey.cli import (  # noqa: E402,F401,I001
     classify,
     crawl,
     export,
+    imports,
     refresh,
     report,
     show,

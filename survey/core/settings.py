@@ -22,7 +22,7 @@ DEFAULT_CATEGORIES: tuple[str, ...] = ("cs.LG", "cs.CV", "cs.CL", "cs.AI", "cs.N
 
 @dataclass(frozen=True)
 class Settings:
-    """All tunables. ``github_token`` is excluded from ``repr`` so it never lands in a log."""
+    """All tunables. The tokens are excluded from ``repr`` so they never land in a log."""
 
     db: Path = Path("data/survey.db")
     reports_dir: Path = Path("reports")
@@ -41,6 +41,10 @@ class Settings:
     github_raw_url: str = "https://raw.githubusercontent.com"
     github_token: str | None = field(default=None, repr=False)
     gitlab_api_url: str = "https://gitlab.com/api/v4"
+    # Hugging Face Papers (issue 13): GET {hf_api_url}/api/papers/{arxiv_id}; the token only
+    # raises the rate limit (about 1,000 requests per 5 minutes with a free one, 500 without).
+    hf_api_url: str = "https://huggingface.co"
+    hf_token: str | None = field(default=None, repr=False)
     http_timeout: float = 30.0
     http_retries: int = 5
     # Caps on what is downloaded per repository (issue 3).
@@ -108,6 +112,8 @@ _ENV: dict[str, tuple[str, Any]] = {
     "SURVEY_GITHUB_RAW_URL": ("github_raw_url", str),
     "GITHUB_TOKEN": ("github_token", lambda v: v or None),
     "SURVEY_GITLAB_API_URL": ("gitlab_api_url", str),
+    "SURVEY_HF_API_URL": ("hf_api_url", str),
+    "HF_TOKEN": ("hf_token", lambda v: v or None),
     "SURVEY_HTTP_TIMEOUT": ("http_timeout", float),
     "SURVEY_HTTP_DEADLINE": ("http_deadline", float),
     "SURVEY_RAW_REFUSAL_WAIT": ("raw_refusal_wait", float),
@@ -176,8 +182,8 @@ def load_settings(
         try:
             values[name] = parse(raw)
         except (ValueError, ConfigError) as exc:
-            # Never echo GITHUB_TOKEN's value; the others are harmless to show.
-            shown = "<hidden>" if var == "GITHUB_TOKEN" else repr(raw)
+            # Never echo a token's value; the others are harmless to show.
+            shown = "<hidden>" if var in ("GITHUB_TOKEN", "HF_TOKEN") else repr(raw)
             raise ConfigError(f"invalid {var}={shown}: {exc}") from exc
     for name, value in (options or {}).items():
         if value is not None:
@@ -212,4 +218,5 @@ _URL_FIELDS = {
     "github_api_url": "GITHUB_API_URL",
     "github_raw_url": "SURVEY_GITHUB_RAW_URL",
     "gitlab_api_url": "SURVEY_GITLAB_API_URL",
+    "hf_api_url": "SURVEY_HF_API_URL",
 }

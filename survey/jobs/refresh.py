@@ -41,6 +41,7 @@ from survey.jobs.crawl import (
     relink_stage,
     run_crawl,
 )
+from survey.jobs.imports import hf_stage
 from survey.store import counts, runs
 
 # Days of overlap with the last harvest: papers announced late and new versions are caught.
@@ -147,6 +148,7 @@ def run_refresh(
         stages = [
             ("harvest", harvest_stage),
             ("links", relink_stage),
+            ("hf", hf_stage),
             ("fetch", fetch_stage("due")),
             ("classify", classify_stage),
             ("report", report_stage_for(before, now)),

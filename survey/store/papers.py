@@ -4,6 +4,11 @@ Papers are upserted on the arXiv id without version; an older version never over
 one, and a paper's abstract and comment links are replaced whenever its row is written. Call the
 writers inside a :func:`survey.core.db.transaction`, together with the window record, so a window
 is stored whole or not at all.
+
+Every source of a link is a ``link_sources`` row (abstract, comment, pwc, hf); ``links`` holds one
+merged row per (paper, repository), rebuilt from those rows (:func:`rebuild_touched`) for every
+pair whose sources change. Rewriting a paper replaces only its abstract and comment sources, and
+attaches the Papers With Code rows imported before the paper was harvested.
 """
 
 from __future__ import annotations
@@ -64,13 +69,44 @@ _UPSERT = (
     " harvested_at = excluded.harvested_at"
     " WHERE excluded.version >= papers.version"
 )
-_LINK = (
-    "INSERT INTO links (arxiv_id, repo, host, kind, url, official, source)"
+_SOURCE = (
+    "INSERT INTO link_sources (arxiv_id, repo, source, host, kind, url, official)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (arxiv_id, repo) DO UPDATE SET official = MAX(official, excluded.official)"
+    " ON CONFLICT (arxiv_id, repo, source) DO UPDATE SET official = MAX(official,"
+    " excluded.official)"
 )
 # The sources the harvest owns: a paper's rewrite replaces only these links.
 TEXT_SOURCES = (LinkSource.ABSTRACT.value, LinkSource.COMMENT.value)
+# The order in which a merged link takes its ``source`` and ``url``: the first source found.
+SOURCE_ORDER = (LinkSource.ABSTRACT.value, LinkSource.COMMENT.value, LinkSource.PWC.value,
+                LinkSource.HF.value)
+# The merged ``links`` row of each (paper, repository) in ``temp.touched`` (CROSS JOIN: the
+# touched pairs drive the loop, whatever the planner's statistics say).
+_REBUILD = """
+    INSERT INTO links (arxiv_id, repo, host, kind, url, official, source)
+    SELECT s.arxiv_id, s.repo, s.host, s.kind, s.url,
+           (SELECT MAX(o.official) FROM link_sources o
+            WHERE o.arxiv_id = s.arxiv_id AND o.repo = s.repo),
+           s.source
+    FROM temp.touched t
+    CROSS JOIN link_sources s ON s.arxiv_id = t.arxiv_id AND s.repo = t.repo
+    WHERE s.source = (SELECT f.source FROM link_sources f
+                      WHERE f.arxiv_id = s.arxiv_id AND f.repo = s.repo
+                      ORDER BY CASE f.source WHEN 'abstract' THEN 0 WHEN 'comment' THEN 1
+                               WHEN 'pwc' THEN 2 ELSE 3 END LIMIT 1)
+"""
+_TOUCHED = ("CREATE TEMP TABLE IF NOT EXISTS touched (arxiv_id TEXT NOT NULL, repo TEXT NOT NULL,"
+            " PRIMARY KEY (arxiv_id, repo)) WITHOUT ROWID")
+_TOUCH = "INSERT OR IGNORE INTO temp.touched (arxiv_id, repo) VALUES (?, ?)"
+_PAPER_IDS = "CREATE TEMP TABLE IF NOT EXISTS paper_ids (arxiv_id TEXT PRIMARY KEY) WITHOUT ROWID"
+# Papers With Code rows imported before their paper was harvested.
+_ATTACH_PWC = """
+    INSERT INTO link_sources (arxiv_id, repo, source, host, kind, url, official)
+    SELECT w.arxiv_id, w.repo, 'pwc', w.host, w.kind, w.url, w.official
+    FROM pwc_links w WHERE w.arxiv_id IN (SELECT arxiv_id FROM temp.paper_ids)
+    ON CONFLICT (arxiv_id, repo, source) DO UPDATE SET official = excluded.official,
+        url = excluded.url, host = excluded.host, kind = excluded.kind
+"""
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
@@ -119,15 +155,56 @@ def write_papers(conn: sqlite3.Connection, papers: Sequence[PaperRecord],
 
 
 def replace_text_links(conn: sqlite3.Connection, links: dict[str, list[LinkRecord]]) -> int:
-    """Replace the abstract and comment links of these papers; links of other sources stay."""
-    marks = ",".join("?" * len(TEXT_SOURCES))
-    conn.executemany(
-        f"DELETE FROM links WHERE arxiv_id = ? AND source IN ({marks})",  # noqa: S608
-        [(arxiv_id, *TEXT_SOURCES) for arxiv_id in links])
-    rows = [(arxiv_id, link.repo, link.host, link.kind, link.url, int(link.official),
-             link.source) for arxiv_id, found in links.items() for link in found]
-    conn.executemany(_LINK, rows)
+    """Replace the abstract and comment links of these papers; links of other sources stay.
+
+    Papers With Code rows waiting for these papers are attached, and the merged ``links`` rows
+    of every (paper, repository) whose sources changed are rebuilt. Set operations over the
+    papers in a temporary table: a window of 2,000 papers costs a handful of statements.
+    Returns the number of text links written.
+    """
+    begin_touch(conn)
+    conn.execute(_PAPER_IDS)
+    conn.execute("DELETE FROM temp.paper_ids")
+    conn.executemany("INSERT OR IGNORE INTO temp.paper_ids (arxiv_id) VALUES (?)",
+                     ((a,) for a in links))
+    ids = "SELECT arxiv_id FROM temp.paper_ids"
+    text = ",".join(f"'{source}'" for source in TEXT_SOURCES)
+    # Before: the text sources, and merged rows still saying abstract or comment (rows stored
+    # before link_sources existed are replaced the same way), and PwC rows to attach.
+    conn.execute(
+        f"INSERT OR IGNORE INTO temp.touched SELECT arxiv_id, repo FROM link_sources"  # noqa: S608
+        f" WHERE arxiv_id IN ({ids}) AND source IN ({text})"
+        f" UNION SELECT arxiv_id, repo FROM links WHERE arxiv_id IN ({ids})"
+        f" AND source IN ({text})"
+        f" UNION SELECT arxiv_id, repo FROM pwc_links WHERE arxiv_id IN ({ids})")
+    conn.execute(f"DELETE FROM link_sources WHERE arxiv_id IN ({ids})"  # noqa: S608
+                 f" AND source IN ({text})")
+    conn.execute(_ATTACH_PWC)
+    rows = [(arxiv_id, link.repo, link.source, link.host, link.kind, link.url,
+             int(link.official)) for arxiv_id, found in links.items() for link in found]
+    conn.executemany(_SOURCE, rows)
+    conn.executemany(_TOUCH, [(r[0], r[1]) for r in rows])
+    rebuild_touched(conn)
     return len(rows)
+
+
+def begin_touch(conn: sqlite3.Connection) -> None:
+    """Start collecting the (paper, repository) pairs whose sources are about to change."""
+    conn.execute(_TOUCHED)
+    conn.execute("DELETE FROM temp.touched")
+
+
+def touch(conn: sqlite3.Connection, pairs: Iterable[tuple[str, str]]) -> None:
+    conn.executemany(_TOUCH, pairs)
+
+
+def rebuild_touched(conn: sqlite3.Connection) -> None:
+    """Rebuild the merged ``links`` row of every touched pair from its ``link_sources`` (a pair
+    left without sources loses its row); rows of untouched pairs are left as they are."""
+    conn.execute("DELETE FROM links WHERE (arxiv_id, repo) IN"
+                 " (SELECT arxiv_id, repo FROM temp.touched)")
+    conn.execute(_REBUILD)
+    conn.execute("DELETE FROM temp.touched")
 
 
 def paper_texts(conn: sqlite3.Connection, after: int, limit: int

@@ -162,8 +162,10 @@ def titles(conn: sqlite3.Connection, arxiv_ids: Sequence[str]) -> dict[str, str]
 
 def export_links(conn: sqlite3.Connection, *, kinds: Sequence[str] | None = None) -> Rows:
     """Every (paper, canonical repository) link with the paper's facts, the repository's label
-    and its framework names ordered by score (``;`` separated); only links of ``kinds`` when
-    given."""
+    and its framework names ordered by score (``;`` separated), the sources that found the link
+    (``;`` separated, in the order abstract, comment, pwc, hf) and Papers With Code's label for
+    the repository (under its canonical name or a name it was linked as); only links of
+    ``kinds`` when given."""
     where = f"WHERE x.kind IN ({','.join('?' * len(kinds))})" if kinds else ""
     sql = f"""
         SELECT p.arxiv_id, p.title, substr(p.published, 1, 10) AS published,
@@ -172,7 +174,18 @@ def export_links(conn: sqlite3.Connection, *, kinds: Sequence[str] | None = None
                (SELECT group_concat(name, ';') FROM (
                     SELECT s.framework AS name FROM classification_scores s
                     WHERE s.repo = x.repo ORDER BY s.score DESC, s.framework)) AS frameworks,
-               c.confidence, x.kind
+               c.confidence,
+               (SELECT group_concat(source, ';') FROM (
+                    SELECT v.source FROM paper_repo_sources v
+                    WHERE v.arxiv_id = x.arxiv_id AND v.repo = x.repo
+                    ORDER BY CASE v.source WHEN 'abstract' THEN 0 WHEN 'comment' THEN 1
+                             WHEN 'pwc' THEN 2 ELSE 3 END)) AS sources,
+               COALESCE(
+                   (SELECT f.label FROM pwc_frameworks f WHERE f.repo = x.repo),
+                   (SELECT f.label FROM repo_aliases a JOIN pwc_frameworks f ON f.repo = a.alias
+                    WHERE a.repo = x.repo AND f.label IS NOT NULL
+                    ORDER BY f.repo LIMIT 1)) AS pwc_framework,
+               x.kind
         FROM paper_repos x
         JOIN papers p ON p.arxiv_id = x.arxiv_id
         LEFT JOIN classifications c ON c.repo = x.repo
