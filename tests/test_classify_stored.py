@@ -76,7 +76,9 @@ def test_classifies_from_stored_files_and_statuses(conn: sqlite3.Connection) -> 
 
     trunc = json.loads(row(conn, "github.com/a/trunc")["evidence"])
     said = [e["seen"] for e in trunc if e["framework"] is None]
-    assert "1 of 2 Python files not read" in said
+    # A file the tree lists but the fetcher never downloaded is noted, not counted as unread.
+    assert "1 Python file or notebook in the tree not downloaded: not counted" in said
+    assert not any("not read" in s for s in said)
     assert "the repository's tree was truncated by the host" in said
 
 
