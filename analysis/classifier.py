@@ -97,12 +97,17 @@ def _over_budget(tally: Tally, python: int, notebooks: int, budget: Budget) -> N
     if python:
         tally.python_files += python
         tally.unread_python += python
-        tally.notes.append(note(None, f"{python} Python files not read: over the budget of"
-                                      f" {budget.code_files:,} files and {budget.code_bytes:,}"
-                                      " bytes (the most telling were read first)"))
+        tally.notes.append(note(None, f"{_count(python, 'Python file')} not read: over the"
+                                      f" budget of {budget.code_files:,} files and"
+                                      f" {budget.code_bytes:,} bytes (the most telling were read"
+                                      " first)"))
     if notebooks:
-        tally.notes.append(note(None, f"{notebooks} notebooks not read: over the budget of"
-                                      f" {budget.notebooks} notebooks"))
+        tally.notes.append(note(None, f"{_count(notebooks, 'notebook')} not read: over the"
+                                      f" budget of {budget.notebooks} notebooks"))
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what}{'s' if n != 1 else ''}"
 
 
 def classify_path(path: str | Path, *, weights: Weights | None = None,

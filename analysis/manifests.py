@@ -587,19 +587,32 @@ _VALUE_OPTIONS = frozenset({"-c", "--channel", "-f", "--find-links", "-i", "--in
                             "--extra-index-url", "-r", "--requirement", "-t", "--target", "-e"})
 
 
-def _install_command(command: str, number: int) -> list[Item]:
-    if "install" not in command:
-        return []
+def _is_install(command: str) -> bool:
+    """``pip install``/``conda install`` (also ``python -m pip``): decided on the words before
+    ``install``, before any costly splitting of the rest."""
+    head, found, _ = command.partition(" install")
+    tool = " ".join(head.split())
+    return bool(found) and (_INSTALL_TOOL.search(tool) is not None or "-m pip" in tool)
+
+
+def _words(command: str) -> list[str]:
+    """Shell words: ``shlex`` only when there are quotes or escapes (it reads one character at
+    a time, far slower than ``str.split`` on a long line)."""
+    if not any(c in command for c in "'\"\\"):
+        return command.split()
     try:
-        words = shlex.split(command)
+        return shlex.split(command)
     except ValueError:
-        words = command.split()
+        return command.split()
+
+
+def _install_command(command: str, number: int) -> list[Item]:
+    if not _is_install(command):
+        return []
+    words = _words(command)
     try:
         at = words.index("install")
     except ValueError:
-        return []
-    tool = " ".join(words[:at])
-    if not _INSTALL_TOOL.search(tool) and "-m pip" not in tool:
         return []
     shown = command.strip()[:200]  # once per command: per package it would be quadratic
     items: list[Item] = []

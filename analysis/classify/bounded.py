@@ -21,6 +21,9 @@ import yaml
 MAX_YAML_BYTES = 256_000
 MAX_TOML_BYTES = 256_000
 MAX_YAML_NODES = 100_000
+# libyaml's parser when PyYAML was built with it (ten times faster), else the pure-Python one;
+# both compose the same nodes, with the same marks, and construct safely.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ManifestRefused(ValueError):
@@ -87,7 +90,7 @@ def load_yaml(text: str) -> tuple[Any, dict[str, int]]:
     """
     if len(text) > MAX_YAML_BYTES:
         raise ManifestRefused(f"YAML over the {MAX_YAML_BYTES:,}-byte cap, not parsed")
-    loader = yaml.SafeLoader(text)
+    loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:

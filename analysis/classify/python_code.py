@@ -137,21 +137,28 @@ def _imports(ctx: Context, path: str, where: Place, text: str, imports: list[Imp
                        Evidence(path, best_imp.line, seen, framework, contribution))
 
 
+def _is_bare(imp: Import, hit: Any) -> bool:
+    return hit.kind == "core" and "." not in imp.module or imp.module == "tensorflow.compat.v1"
+
+
 def _bare_imports(hits: Hits) -> tuple[Hits, Hits]:
     """(bare imports of the framework itself, the other imports) of one file."""
-    bare = [(i, h) for i, h in hits if h.kind == "core" and "." not in i.module
-            or i.module == "tensorflow.compat.v1"]
-    return bare, [(i, h) for i, h in hits if (i, h) not in bare]
+    bare, others = [], []
+    for imp, hit in hits:
+        (bare if _is_bare(imp, hit) else others).append((imp, hit))
+    return bare, others
 
 
 def _chains(bare: Hits, text: str) -> list[str]:
+    """Attribute chains used after each alias, each (alias, module) searched once: a file
+    repeating one import thousands of times is still read once."""
     chains: list[str] = []
-    for imp, _ in bare:
-        if imp.alias:
-            found = attribute_uses(text, imp.alias)
-            if imp.module == "tensorflow.compat.v1":
-                found = [f"compat.v1.{c}" for c in found]
-            chains.extend(found)
+    for alias, module in dict.fromkeys((imp.alias, imp.module) for imp, _ in bare if imp.alias):
+        assert alias is not None
+        found = attribute_uses(text, alias)
+        if module == "tensorflow.compat.v1":
+            found = [f"compat.v1.{c}" for c in found]
+        chains.extend(found)
     return chains
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from analysis.evidence import Evidence
@@ -35,6 +35,7 @@ class Tally:
     not_downloaded: int = 0               # code files listed in a stored tree, never downloaded
     backends: list[tuple[str, int, str]] = field(default_factory=list)  # KERAS_BACKEND settings
     keras3: bool = False
+    named: Counter[str] = field(default_factory=Counter)  # file-name evidence shown, by framework
 
     def add_code(self, where: Place, framework: str, weight: float, ev: Evidence) -> None:
         self.code["main" if where is Place.MAIN else "aux"][framework] += weight
@@ -45,8 +46,8 @@ class Tally:
         bucket = self.paths["main" if where is Place.MAIN else "aux"]
         before = bucket[framework]
         bucket[framework] = min(self.path_cap, before + weight)
-        if before == 0 or sum(1 for e in self.found if e.framework == framework
-                              and e.line is None) < 3:
+        if before == 0 or self.named[framework] < 3:
+            self.named[framework] += 1
             self.found.append(Evidence(path, None, seen, framework, bucket[framework] - before))
 
     def add_prior(self, framework: str, weight: float, ev: Evidence) -> None:

@@ -86,15 +86,16 @@ class Weights:
         ``notebook_factor``) multiplied by ``factor``."""
         head, _, key = name.partition(".")
         value = getattr(self, head)
+        changed: dict[str, Any]
         if not key:
-            return dataclasses.replace(self, **{head: value * factor})
-        if isinstance(value, Mapping):
+            changed = {head: value * factor}
+        elif isinstance(value, Mapping):
             if key not in value:
                 raise KeyError(name)
-            return dataclasses.replace(self, **{head: MappingProxyType(
-                {**value, key: value[key] * factor})})
-        return dataclasses.replace(self, **{head: dataclasses.replace(
-            value, **{key: getattr(value, key) * factor})})
+            changed = {head: MappingProxyType({**value, key: value[key] * factor})}
+        else:
+            changed = {head: dataclasses.replace(value, **{key: getattr(value, key) * factor})}
+        return dataclasses.replace(self, **changed)
 
 
 T = TypeVar("T")
