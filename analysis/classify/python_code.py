@@ -143,7 +143,8 @@ def _is_bare(imp: Import, hit: Any) -> bool:
 
 def _bare_imports(hits: Hits) -> tuple[Hits, Hits]:
     """(bare imports of the framework itself, the other imports) of one file."""
-    bare, others = [], []
+    bare: Hits = []
+    others: Hits = []
     for imp, hit in hits:
         (bare if _is_bare(imp, hit) else others).append((imp, hit))
     return bare, others
