@@ -178,7 +178,7 @@ def main() -> int:
         store_repos(base, args.repos, db)
         conn = open_write(db)
         started = time.perf_counter()
-        summary = classify_stored(conn, progress=False)
+        summary = classify_stored(conn)
         elapsed = time.perf_counter() - started
         conn.close()
         print(f"  stored (survey crawl's last stage, SQLite, one transaction per 100): "

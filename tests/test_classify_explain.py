@@ -29,7 +29,7 @@ def test_keras_counted_for_its_backend(tmp_path: Path) -> None:
     result = classify_path(write(tmp_path, {"model.py": 'import os\nos.environ["KERAS_BACKEND"]'
                                             ' = "jax"\nimport keras\nfrom keras import layers\n'}))
     assert (result.framework, result.frameworks) == ("jax", {"keras": 1.0})
-    assert result.note == "jax: keras counted as jax: KERAS_BACKEND jax set in model.py:2"
+    assert result.note == "keras counted as jax: KERAS_BACKEND jax set in model.py:2"
 
 
 def test_a_lone_adapter_module(tmp_path: Path) -> None:

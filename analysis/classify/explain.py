@@ -82,5 +82,5 @@ def explain(tally: Tally, s: Scores, winner: str, frameworks: dict[str, float],
     if s.label(top) != winner:
         return _split(s, winner, frameworks)
     if top == "keras" and s.keras_label != "tensorflow" and s.keras_why:
-        return f"{winner}: keras counted as {s.keras_label}: {s.keras_why}"
+        return f"keras counted as {s.keras_label}: {s.keras_why}"
     return None
