@@ -205,9 +205,9 @@ class StoredSource:
         """The whole stored tree; a file is available when it was downloaded, or is empty (an
         empty file is known from the tree, and was never worth a download)."""
         selected = self._selected()
-        entries = [Entry(path, size, "submodule" if kind == "commit" else "file",
+        entries = [Entry(path, size, "submodule" if kind == "commit" else "file", mode,
                          available=path in selected or size == 0)
-                   for path, kind, size in stored.tree(self.conn, self.repo)]
+                   for path, kind, size, mode in stored.tree(self.conn, self.repo)]
         self._empty = {e.path for e in entries if e.size == 0 and e.path not in selected}
         known = {e.path for e in entries}
         for path in selected:

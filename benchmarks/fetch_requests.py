@@ -1,6 +1,6 @@
 """Charged GitHub API requests per repository, and what that means for the whole since-2018 set.
 
-Runs the real fetch stage against the local GitHub server of ``tests/github_server.py`` (its
+Runs the real fetch stage against the local GitHub server of ``tests/support/github_server.py`` (its
 counters are server-side, so they are what GitHub would see) over a synthetic population of
 repositories shaped like paper code (a few renamed, missing, empty, truncated), three times:
 
@@ -31,15 +31,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from github_server import GitHubServer, add_link  # noqa: E402
+from support.github_server import GitHubServer, add_link  # noqa: E402
 
 from crawler.fetch import fetch_repositories  # noqa: E402
 from crawler.http import RequestStats  # noqa: E402
+from survey.core.clock import FixedClock  # noqa: E402
 from survey.core.db import open_write  # noqa: E402
 from survey.core.settings import Settings  # noqa: E402
 
 BUDGET_PER_HOUR = 5000
 TOKEN = "ghp_benchmarkTOKENbenchmarkTOKEN0000"
+# A fixed start, so the "month later" runs never depend on the day the script runs.
+START = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 
 
 def population(gh: GitHubServer, conn, n: int, rng: random.Random) -> None:
@@ -85,10 +88,11 @@ def main() -> None:
         settings = Settings(github_api_url=gh.api_url, github_raw_url=gh.raw_url,
                             github_token=TOKEN, http_backoff=0.01)
 
-        def phase(label: str, **kw) -> dict[str, float]:
+        def phase(label: str, *, now: datetime | None = None, **kw) -> dict[str, float]:
             gh.reset_counts()
             started = time.perf_counter()
-            summary = fetch_repositories(conn, settings, RequestStats(), progress=False, **kw)
+            summary = fetch_repositories(conn, settings, RequestStats(),
+                                         clock=FixedClock(now or START), **kw)
             took = time.perf_counter() - started
             n = max(summary.repos, 1)
             figures = {
@@ -107,13 +111,16 @@ def main() -> None:
             return figures
 
         first = phase("first fetch")
-        month = datetime.now(UTC) + timedelta(days=31)
+        month = START + timedelta(days=31)
         again = phase("refetch, unchanged (due)", mode="due", now=month)
         changed = rng.sample(sorted(gh.model.names), k=max(1, len(gh.model.names) // 10))
         for name in changed:
             if gh.model.get(name).head:
                 gh.model.push(name, {"train.py": b"import jax\n" + name.encode()})
         later = phase("refetch, 10% pushed (due)", mode="due", now=month + timedelta(days=31))
+        # Dead links are asked again 1, 2, 4... months after each miss: asked on day 31, not
+        # on day 62 (above: 197 repositories), again on day 93.
+        phase("refetch, day 93 (due)", mode="due", now=month + timedelta(days=62))
         conn.close()
 
     print()

@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from analysis.classifier import Classification, classify_path
 from analysis.evidence import printable
 from survey.cli import command, settings_for
-from survey.cli.console import err_console, terminal_safe
+from survey.cli.console import emit, err_console, terminal_safe
 from survey.core.errors import InputError, SurveyError
 
 
@@ -34,7 +33,6 @@ def classify_command(
     test import), a note says why.
     """
     settings_for()  # validates the environment like every command; classify needs no database
-    out = Console(highlight=False, soft_wrap=True)
     failed = 0
     results: list[tuple[str, Classification]] = []
     for path in paths:
@@ -50,7 +48,7 @@ def classify_command(
         else:
             results.append((_safe(str(path)), result))
     if results:
-        out.print(_table(results))
+        emit(_table(results))  # NO_COLOR, no padding when piped (survey.cli.console)
     if failed:
         # Each failure already printed its own line; no summary line on top.
         raise typer.Exit(InputError.exit_code)

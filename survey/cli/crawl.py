@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from survey.cli import DbOption, command, settings_for
+from survey.cli import DbOption, JsonOption, command, settings_for
 from survey.core.settings import parse_categories
 
 
@@ -31,11 +31,12 @@ def crawl(
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", help="Progress bars (default: when stderr is a terminal).",
     )] = None,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Harvest arXiv papers and their code links (then the later stages), resumably."""
-    from survey.cli.console import RichEvents, err_console
-    from survey.cli.render import render_crawl_summary
+    from survey.cli.console import RichEvents
+    from survey.cli.render import print_summary
     from survey.jobs.crawl import run_crawl
 
     settings = settings_for(
@@ -48,4 +49,4 @@ def crawl(
                             events=events)
     finally:
         events.close()
-    err_console.print(render_crawl_summary(summary))
+    print_summary(summary, summary.to_json(), as_json=as_json)
