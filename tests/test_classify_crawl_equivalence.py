@@ -19,8 +19,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from github_server import GitHubServer, add_link
 from support.clock import NOW
+from support.github_server import GitHubServer, add_link
 
 from analysis.classifier import classify_path
 from analysis.stored import classify_stored
