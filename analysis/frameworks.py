@@ -50,7 +50,8 @@ def _hit(value: Any) -> Hit:
 def table() -> Table:
     """The parsed table (read once per process)."""
     text = resources.files("analysis").joinpath("framework_table.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    # libyaml's loader when PyYAML has it: the table is large, and read at every start.
+    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     labels = {str(k): str(v) for k, v in raw["frameworks"].items()}
     modules = {str(k): _hit(v) for k, v in raw["modules"].items()}
     dists = {canonicalize_name(str(k)): _hit(v) for k, v in raw["distributions"].items()}

@@ -74,10 +74,25 @@ def keras_backends(text: str) -> list[tuple[int, str]]:
     ``%env KERAS_BACKEND=jax``), as (line, backend)."""
     if "KERAS_BACKEND" not in text:
         return []
-    found = []
-    for match in _KERAS_BACKEND.finditer(text):
-        found.append((text.count("\n", 0, match.start()) + 1, match.group(1)))
-    return found
+    lines = _LineCounter(text)
+    return [(lines.at(m.start()), m.group(1)) for m in _KERAS_BACKEND.finditer(text)]
+
+
+class _LineCounter:
+    """Line numbers of increasing offsets, counted from the previous one: linear in the text
+    however many matches (counting from the start each time is quadratic)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.offset = 0
+        self.line = 1
+
+    def at(self, offset: int) -> int:
+        if offset < self.offset:
+            self.offset, self.line = 0, 1
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
 
 
 def attribute_uses(text: str, alias: str) -> list[str]:
@@ -153,41 +168,46 @@ def _walk(body: list[ast.stmt], found: list[Import], context: str) -> None:
     runs (lazy), guarded by ``try`` (optional), or only for type checkers (typing)."""
     for node in body:
         if isinstance(node, ast.Import):
-            for alias in node.names:
-                shown = f"import {alias.name}" + (f" as {alias.asname}" if alias.asname else "")
-                bound = alias.asname or (alias.name if "." not in alias.name else None)
-                found.append(Import(alias.name, node.lineno, shown, bound, context))
-                if alias.asname is None and "." in alias.name:
-                    # `import torch.nn` binds `torch` too.
-                    root = alias.name.split(".")[0]
-                    found.append(Import(root, node.lineno, shown, root, context))
+            _plain_import(node, found, context)
         elif isinstance(node, ast.ImportFrom):
-            if node.level or not node.module:
-                continue
-            names = [a.name for a in node.names]
-            shown = f"from {node.module} import {', '.join(names)}"[:200]
-            for name in names:
-                module = node.module if name == "*" else f"{node.module}.{name}"
-                found.append(Import(module, node.lineno, shown, None, context))
+            _from_import(node, found, context)
+        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            _walk(node.body, found, "typing")
+            _walk(node.orelse, found, context)
+        elif isinstance(node, ast.Try | ast.TryStar):
+            guarded = "optional" if context == "top" else context
+            _walk(node.body, found, guarded)
+            for handler in node.handlers:
+                _walk(handler.body, found, guarded)
+            _walk(node.orelse, found, context)
+            _walk(node.finalbody, found, context)
         elif isinstance(node, _COMPOUND):
-            inner = context
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                inner = "lazy" if context == "top" else context
-            elif isinstance(node, ast.If) and _is_type_checking(node.test):
-                _walk(node.body, found, "typing")
-                _walk(node.orelse, found, context)
-                continue
-            elif isinstance(node, ast.Try | ast.TryStar):
-                _walk(node.body, found, "optional" if context == "top" else context)
-                for handler in node.handlers:
-                    _walk(handler.body, found, "optional" if context == "top" else context)
-                _walk(node.orelse, found, context)
-                _walk(node.finalbody, found, context)
-                continue
+            lazy = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and context == "top"
             for attr in _BODIES:
                 child = getattr(node, attr, None)
                 if child:
-                    _walk(child, found, inner)
+                    _walk(child, found, "lazy" if lazy else context)
+
+
+def _plain_import(node: ast.Import, found: list[Import], context: str) -> None:
+    for alias in node.names:
+        shown = f"import {alias.name}" + (f" as {alias.asname}" if alias.asname else "")
+        bound = alias.asname or (alias.name if "." not in alias.name else None)
+        found.append(Import(alias.name, node.lineno, shown, bound, context))
+        if alias.asname is None and "." in alias.name:
+            # `import torch.nn` binds `torch` too.
+            root = alias.name.split(".")[0]
+            found.append(Import(root, node.lineno, shown, root, context))
+
+
+def _from_import(node: ast.ImportFrom, found: list[Import], context: str) -> None:
+    if node.level or not node.module:
+        return
+    names = [a.name for a in node.names]
+    shown = f"from {node.module} import {', '.join(names)}"[:200]
+    for name in names:
+        module = node.module if name == "*" else f"{node.module}.{name}"
+        found.append(Import(module, node.lineno, shown, None, context))
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -242,39 +262,43 @@ def _with_tokenize(text: str) -> list[Import] | None:
 
 
 def _logical_line(toks: list[tokenize.TokenInfo], found: list[Import]) -> None:
-    start = None
-    for i, tok in enumerate(toks):
-        if tok.type == tokenize.NAME and tok.string in ("import", "from") and (
-            i == 0 or toks[i - 1].string == ":"
-        ):
-            start = i
-            break
+    start = next((i for i, tok in enumerate(toks)
+                  if tok.type == tokenize.NAME and tok.string in ("import", "from")
+                  and (i == 0 or toks[i - 1].string == ":")), None)
     if start is None:
         return
     words = [t.string for t in toks[start:]]
     line = toks[start].start[0]
     shown = " ".join(words)[:200]
     if words[0] == "import":
-        for part in _split_commas(words[1:]):
-            name, alias = _dotted(part)
-            if name:
-                bound = alias or (name if "." not in name else None)
-                found.append(Import(name, line, shown, bound))
+        _tokens_import(words, line, shown, found)
     else:
-        try:
-            idx = words.index("import")
-        except ValueError:
-            return
-        module = "".join(words[1:idx])
-        if not module or module.startswith("."):
-            return
-        names = [w for w in words[idx + 1:] if w not in ("(", ")")]
-        for part in _split_commas(names):
-            name, _alias = _dotted(part)
-            if name == "*" or part == ["*"]:
-                found.append(Import(module, line, shown))
-            elif name:
-                found.append(Import(f"{module}.{name}", line, shown))
+        _tokens_from(words, line, shown, found)
+
+
+def _tokens_import(words: list[str], line: int, shown: str, found: list[Import]) -> None:
+    for part in _split_commas(words[1:]):
+        name, alias = _dotted(part)
+        if name:
+            bound = alias or (name if "." not in name else None)
+            found.append(Import(name, line, shown, bound))
+
+
+def _tokens_from(words: list[str], line: int, shown: str, found: list[Import]) -> None:
+    try:
+        idx = words.index("import")
+    except ValueError:
+        return
+    module = "".join(words[1:idx])
+    if not module or module.startswith("."):
+        return
+    names = [w for w in words[idx + 1:] if w not in ("(", ")")]
+    for part in _split_commas(names):
+        name, _alias = _dotted(part)
+        if name == "*" or part == ["*"]:
+            found.append(Import(module, line, shown))
+        elif name:
+            found.append(Import(f"{module}.{name}", line, shown))
 
 
 def _split_commas(words: list[str]) -> list[list[str]]:
@@ -329,8 +353,6 @@ def _with_lines(text: str) -> list[Import]:
 
 
 def _dynamic(text: str) -> list[Import]:
-    found = []
-    for match in _DYNAMIC.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        found.append(Import(match.group(1), line, match.group(0)[:200]))
-    return found
+    lines = _LineCounter(text)
+    return [Import(m.group(1), lines.at(m.start()), m.group(0)[:200])
+            for m in _DYNAMIC.finditer(text)]

@@ -7,7 +7,11 @@ lines - and classified through the same function ``survey classify PATH`` calls.
 accuracy, scikit-learn's confusion matrix and report, every miss with its evidence, and writes
 ``analysis/data/classifier_eval.json`` for the report's methodology section.
 
-    .venv/bin/python benchmarks/classifier_eval.py [--corpus PATH] [--no-write]
+    .venv/bin/python benchmarks/classifier_eval.py [--corpus PATH] [--no-write] [--sensitivity]
+        [--date YYYY-MM-DD]
+
+``--date`` is the date written into the JSON summary (default: today, UTC); nothing else reads
+the clock.
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ import json
 import re
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix
 
 from analysis.classifier import CLASSIFIER_VERSION, classify_path
+from analysis.classify.weights import Weights, load_weights
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "repo_corpus_dev.jsonl"
@@ -137,10 +142,10 @@ def evaluate(corpus: Path, sensitivity: bool = False) -> dict:
     return result
 
 
-def _run(entries: list[dict], roots: list[Path]) -> dict:
+def _run(entries: list[dict], roots: list[Path], weights: Weights | None = None) -> dict:
     truth, predicted, misses, results = [], [], [], []
     for entry, root in zip(entries, roots, strict=True):
-        res = classify_path(root)
+        res = classify_path(root, weights=weights)
         truth.append(entry["label"])
         predicted.append(res.framework)
         results.append((entry, res))
@@ -150,38 +155,29 @@ def _run(entries: list[dict], roots: list[Path]) -> dict:
             "results": results}
 
 
-def _sensitivity(entries: list[dict], roots: list[Path]) -> list[tuple[str, float, float]]:
-    """Accuracy with each tunable constant scaled by 0.75 and 1.25: rules that only fit the
-    corpus by a hair would show it here."""
-    import analysis.classifier as clf
+# Every tunable number of weights.yaml the decision leans on; each is scaled by 0.75 and 1.25.
+KNOBS = ["decision.prior_factor", "decision.main_threshold", "decision.aux_threshold",
+         "decision.aux_over_main", "decision.aux_per_main_file", "decision.min_main_share",
+         "decision.path_cap", "decision.manifest_threshold", "notebook_factor",
+         "model_file_factor", "location.examples", "location.tests", "location.docs",
+         "location.vendored", "context.lazy", "context.optional", "util_only", "data_only",
+         "section.optional", "section.dev"]
 
-    knobs: list[tuple[str, object, object]] = [
-        (name, clf, name) for name in ("PRIOR_FACTOR", "MAIN_THRESHOLD", "AUX_THRESHOLD",
-                                       "AUX_OVER_MAIN", "AUX_PER_MAIN_FILE", "MIN_MAIN_SHARE",
-                                       "_NOTEBOOK_FACTOR", "PATH_CAP")]
-    knobs += [(f"location[{k}]", clf._LOCATION_WEIGHT, k) for k in clf._LOCATION_WEIGHT
-              if k != "main"]
-    knobs += [(f"context[{k}]", clf._CONTEXT_WEIGHT, k) for k in ("lazy", "optional")]
+
+def _sensitivity(entries: list[dict], roots: list[Path]) -> list[tuple[str, float, float]]:
+    """Accuracy with each tunable number of weights.yaml scaled by 0.75 and 1.25: rules that
+    only fit the corpus by a hair would show it here."""
+    base = load_weights()
     rows = []
-    for label, holder, key in knobs:
-        scores = []
-        for factor in (0.75, 1.25):
-            if isinstance(holder, dict):
-                old = holder[key]
-                holder[key] = old * factor
-            else:
-                old = getattr(holder, key)
-                setattr(holder, key, old * factor)
-            try:
-                run = _run(entries, roots)
-            finally:
-                if isinstance(holder, dict):
-                    holder[key] = old
-                else:
-                    setattr(holder, key, old)
-            scores.append(accuracy_score(run["truth"], run["predicted"]))
-        rows.append((label, scores[0], scores[1]))
+    for name in KNOBS:
+        low, high = (accuracy_score(*_truth_predicted(_run(entries, roots, base.scaled(name, f))))
+                     for f in (0.75, 1.25))
+        rows.append((name, low, high))
     return rows
+
+
+def _truth_predicted(run: dict) -> tuple[list[str], list[str]]:
+    return run["truth"], run["predicted"]
 
 
 def main() -> int:
@@ -189,7 +185,9 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--no-write", action="store_true", help="do not write the JSON summary")
     parser.add_argument("--sensitivity", action="store_true",
-                        help="also rerun with each tunable constant scaled by 0.75 and 1.25")
+                        help="also rerun with each tunable number scaled by 0.75 and 1.25")
+    parser.add_argument("--date", type=date.fromisoformat, default=None,
+                        help="the measurement date written to the summary (default: today, UTC)")
     args = parser.parse_args()
     if not args.corpus.is_file():
         print(f"error: corpus not found: {args.corpus}", file=sys.stderr)
@@ -219,9 +217,9 @@ def main() -> int:
         mark = "ok  " if res.framework == entry["label"] else "MISS"
         print(f"  {mark} {entry['repo']}: {res.framework} {res.confidence:.2f} {res.frameworks}")
     if "sensitivity" in result:
-        print("\nsensitivity: accuracy with one constant scaled by 0.75 / 1.25")
+        print("\nsensitivity: accuracy with one number of weights.yaml scaled by 0.75 / 1.25")
         for label, low, high in result["sensitivity"]:
-            print(f"  {label:<24} {low:.3f} / {high:.3f}")
+            print(f"  {label:<28} {low:.3f} / {high:.3f}")
     if not args.no_write:
         OUT.parent.mkdir(parents=True, exist_ok=True)
         OUT.write_text(json.dumps({
@@ -229,7 +227,7 @@ def main() -> int:
             "accuracy": round(accuracy, 4),
             "n": len(truth),
             "measured_on": args.corpus.name,
-            "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+            "date": (args.date or datetime.now(UTC).date()).isoformat(),
         }, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {OUT.relative_to(ROOT)}")
     return 0

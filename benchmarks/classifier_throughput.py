@@ -28,7 +28,8 @@ from pathlib import Path
 
 from analysis.classifier import CLASSIFIER_VERSION, classify_path
 from analysis.stored import classify_stored
-from survey.core.db import open_write, transaction, utcnow
+from survey.core.clock import SYSTEM_CLOCK, stamp
+from survey.core.db import open_write, transaction
 
 STACKS = {
     "pytorch": (["import torch", "import torch.nn as nn", "import torch.nn.functional as F",
@@ -113,7 +114,8 @@ def store_repos(base: Path, count: int, db: Path) -> None:
         for i in range(count):
             repo = f"github.com/bench/repo{i:05d}"
             conn.execute("INSERT INTO repos (repo, host, status, head_sha, first_seen)"
-                         " VALUES (?, 'github.com', 'ok', 'c1', ?)", (repo, utcnow()))
+                         " VALUES (?, 'github.com', 'ok', 'c1', ?)",
+                         (repo, stamp(SYSTEM_CLOCK.now())))
             root = base / f"repo{i:05d}"
             for path in sorted(p for p in root.rglob("*") if p.is_file()):
                 rel = path.relative_to(root).as_posix()
@@ -176,7 +178,7 @@ def main() -> int:
         store_repos(base, args.repos, db)
         conn = open_write(db)
         started = time.perf_counter()
-        summary = classify_stored(conn, progress=False)
+        summary = classify_stored(conn)
         elapsed = time.perf_counter() - started
         conn.close()
         print(f"  stored (survey crawl's last stage, SQLite, one transaction per 100): "

@@ -1,40 +1,38 @@
-"""Which files of a repository's tree are worth downloading for the classifier.
+"""Which files of a repository's tree the fetch stage downloads for the classifier.
 
-Rules (issue 3): every dependency manifest anywhere, then notebooks and Python files by
-relevance up to the caps in :class:`~survey.core.settings.Settings` (40 Python files, 10 notebooks,
-300 KB a file, 5 MB a repository). Relevance = shallow paths and names such as train/main/model/
-run first; vendored trees (``third_party/``, ``vendor/``, ...) last. When the Python budget is not
-used up, a few source files of other languages (Lua, Julia, MATLAB, prototxt, C++) fill it, so a
-Torch7 or Caffe repository still shows the classifier some content. The whole tree is stored
-anyway; this only decides which bytes are fetched.
+What matters, where, and in which order comes from the one path policy
+(:mod:`survey.core.file_policy`), which the classifier follows too: every manifest the
+classifier reads, Python files and notebooks, and the code of other languages it reads. Only
+the fetch's own choices live here: the caps of :class:`~survey.core.settings.Settings` (40 Python
+files, 10 notebooks, 300 KB a file, 5 MB a repository), filled in the policy's most-telling-first
+order, manifests first; other-language files fill what the Python cap leaves. Symbolic links
+(mode ``120000``), submodules, empty files and paths unsafe in a URL are never downloaded. The
+whole tree is stored anyway; this only decides which bytes are fetched.
 """
 
 from __future__ import annotations
 
-import posixpath
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from survey.core import file_policy
+from survey.core.file_policy import is_vendored, telling_key
 from survey.core.settings import Settings
+from survey.core.vocab import FileKind, FileRole
 
-VENDORED_DIRS = frozenset(
-    {"third_party", "third-party", "thirdparty", "external", "externals", "vendor", "vendors",
-     "site-packages", "node_modules", "dist-packages", "_vendor", "extern", "deps"}
-)
-# Names (stem, lower case) that usually hold the heart of a research code base.
-_RELEVANT = re.compile(
-    r"(^|[_\-.])(train|training|main|model|models|run|network|net|nets|solver|trainer|"
-    r"inference|infer|eval|evaluate|test_model|demo|finetune|pretrain|engine|layers?|"
-    r"modules?|loss|losses|optim|experiment)([_\-.0-9]|$)"
-)
-_OTHER_CODE_EXT = frozenset({".lua", ".jl", ".m", ".prototxt", ".cpp", ".cc", ".cu", ".scala"})
-_MANIFEST_NAMES = frozenset({"setup.py", "setup.cfg", "pyproject.toml", "pipfile", "meta.yaml"})
+# `is_vendored` is the policy's; re-exported here for crawler/github.py's tree walk, which
+# imports it from this module.
+__all__ = ["Selected", "TreeEntry", "is_manifest", "is_vendored", "relevance_key", "role_of",
+           "select_files"]
 
 
 @dataclass(frozen=True)
 class TreeEntry:
-    """One entry of a repository tree as the hosts list it (size is None when unknown)."""
+    """One entry of a repository tree as the hosts list it (size is None when unknown).
+
+    ``mode`` is git's file mode as the host gives it (``100644``, ``100755``, ``120000`` for a
+    symbolic link, ``160000`` for a submodule), None when the client did not pass it.
+    """
 
     path: str
     type: str  # blob, tree, commit
@@ -51,95 +49,69 @@ class Selected:
     role: str  # manifest, python, notebook, other
 
 
-def is_vendored(path: str) -> bool:
-    """True for paths inside a vendored or bundled third-party tree."""
-    return any(part.lower() in VENDORED_DIRS for part in path.split("/")[:-1])
-
-
 def is_manifest(path: str) -> bool:
-    """Dependency manifests: requirements, conda environments, setup files, Dockerfiles."""
-    parts = path.split("/")
-    name = parts[-1].lower()
-    if name in _MANIFEST_NAMES:
-        return True
-    if name.startswith("requirements") and name.endswith(".txt"):
-        return True
-    if len(parts) >= 2 and parts[-2].lower() == "requirements" and name.endswith(".txt"):
-        return True
-    if name.startswith("environment") and name.endswith((".yml", ".yaml")):
-        return True
-    return name.startswith("dockerfile") or name.endswith(".dockerfile")
+    """Dependency manifests (every kind the classifier reads), by the policy."""
+    return file_policy.manifest_kind(path) is not None
 
 
 def role_of(path: str) -> str | None:
-    """The role a downloadable file would have, or None when it is not a candidate."""
-    if is_manifest(path):
-        return "manifest"
-    lower = path.lower()
-    if lower.endswith(".py"):
-        return "python"
-    if lower.endswith(".ipynb"):
-        return "notebook"
-    if posixpath.splitext(lower)[1] in _OTHER_CODE_EXT:
-        return "other"
-    return None
+    """The role a downloadable file would have, or None when it is not downloaded."""
+    role = file_policy.role_of(file_policy.kind_of(path))
+    return str(role) if role is not None else None
 
 
 def relevance_key(path: str) -> tuple[int, int, int, str]:
-    """Sort key: vendored last, then shallow and relevant names first, then path for stability."""
-    parts = path.split("/")
-    stem = posixpath.splitext(parts[-1].lower())[0]
-    bonus = 2 if _RELEVANT.search(stem) else 0
-    # Tests, docs and examples rarely show more than the main code does.
-    penalty = 2 if any(p.lower() in {"test", "tests", "docs", "doc"} for p in parts[:-1]) else 0
-    return (int(is_vendored(path)), len(parts) - bonus + penalty, len(path), path)
+    """Download order: the policy's most telling first (vendored and generated trees last)."""
+    return telling_key(path)
+
+
+def _candidate(entry: TreeEntry, settings: Settings, venvs: frozenset[str]) -> FileRole | None:
+    if entry.type != "blob" or not entry.sha or entry.size == 0:
+        return None
+    if file_policy.is_symlink_mode(entry.mode):
+        return None  # a link's blob is a path, not code
+    if entry.size is not None and entry.size > settings.max_file_bytes:
+        return None
+    if _unsafe(entry.path) or file_policy.is_skipped(entry.path, venvs):
+        return None
+    return file_policy.role_of(file_policy.kind_of(entry.path))
 
 
 def select_files(entries: Iterable[TreeEntry], settings: Settings) -> list[Selected]:
     """Choose the files to download, in download priority order, within the caps."""
-    by_role: dict[str, list[TreeEntry]] = {"manifest": [], "python": [], "notebook": [],
-                                           "other": []}
+    entries = list(entries)
+    venvs = file_policy.virtualenv_dirs(e.path for e in entries if e.type == "blob")
+    by_role: dict[FileRole, list[TreeEntry]] = {role: [] for role in FileRole}
     for entry in entries:
-        if entry.type != "blob" or not entry.sha or entry.size == 0:
-            continue
-        if entry.size is not None and entry.size > settings.max_file_bytes:
-            continue
-        if _unsafe(entry.path):
-            continue
-        role = role_of(entry.path)
+        role = _candidate(entry, settings, venvs)
         if role is not None:
             by_role[role].append(entry)
-    for items in by_role.values():
-        items.sort(key=lambda e: relevance_key(e.path))
-
     chosen: list[Selected] = []
-    budget = settings.max_repo_bytes
+    budget = [settings.max_repo_bytes]
 
-    def take(entry: TreeEntry, role: str) -> bool:
-        nonlocal budget
+    def take(entry: TreeEntry, role: FileRole) -> bool:
         size = entry.size or 0
-        if size > budget:
+        if size > budget[0]:
             return False
-        budget -= size
-        chosen.append(Selected(entry.path, entry.sha or "", entry.size, role))
+        budget[0] -= size
+        chosen.append(Selected(entry.path, entry.sha or "", entry.size, str(role)))
         return True
 
-    for entry in by_role["manifest"]:
-        take(entry, "manifest")
-    python_left = settings.max_python_files
-    notebooks_left = settings.max_notebooks
-    # Interleave Python and notebooks by relevance so neither starves the byte budget.
-    merged = sorted(by_role["python"] + by_role["notebook"], key=lambda e: relevance_key(e.path))
-    for entry in merged:
-        is_nb = entry.path.lower().endswith(".ipynb")
-        if is_nb and notebooks_left > 0:
-            notebooks_left -= take(entry, "notebook")
-        elif not is_nb and python_left > 0:
-            python_left -= take(entry, "python")
-    for entry in by_role["other"]:
-        if python_left <= 0:
+    for entry in sorted(by_role[FileRole.MANIFEST], key=lambda e: telling_key(e.path)):
+        take(entry, FileRole.MANIFEST)
+    left = {FileRole.PYTHON: settings.max_python_files, FileRole.NOTEBOOK: settings.max_notebooks}
+    # Python and notebooks interleaved by relevance so neither starves the byte budget.
+    code = sorted(by_role[FileRole.PYTHON] + by_role[FileRole.NOTEBOOK],
+                  key=lambda e: telling_key(e.path))
+    for entry in code:
+        role = FileRole.NOTEBOOK if file_policy.kind_of(entry.path) is FileKind.NOTEBOOK \
+            else FileRole.PYTHON
+        if left[role] > 0:
+            left[role] -= take(entry, role)
+    for entry in sorted(by_role[FileRole.OTHER], key=lambda e: telling_key(e.path)):
+        if left[FileRole.PYTHON] <= 0:
             break
-        python_left -= take(entry, "other")
+        left[FileRole.PYTHON] -= take(entry, FileRole.OTHER)
     return chosen
 
 

@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
-import zlib
 
 import pytest
+from support.stored_repo import add_repo
 
 import analysis.stored as stored
 from analysis.stored import classify_stored
 from survey.core.db import transaction
 from survey.core.events import RecordedEvents
 from survey.store.classifications import scores
-
-
-def add_repo(conn: sqlite3.Connection, repo: str, status: str = "ok", head: str | None = "c1",
-             files: dict[str, bytes] | None = None, tree_only: tuple[str, ...] = (),
-             detail: str | None = None) -> None:
-    with transaction(conn):
-        conn.execute("INSERT INTO repos (repo, host, status, status_detail, head_sha, first_seen)"
-                     " VALUES (?, 'github.com', ?, ?, ?, ?)",
-                     (repo, status, detail, head, "2026-06-15T12:00:00Z"))
-        for path, data in (files or {}).items():
-            sha = hashlib.sha1(data).hexdigest()
-            conn.execute("INSERT OR IGNORE INTO blobs (sha, size, content) VALUES (?, ?, ?)",
-                         (sha, len(data), zlib.compress(data)))
-            conn.execute("INSERT INTO tree_entries (repo, path, type, sha, size)"
-                         " VALUES (?, ?, 'blob', ?, ?)", (repo, path, sha, len(data)))
-            role = "notebook" if path.endswith(".ipynb") else (
-                "python" if path.endswith(".py") else "manifest")
-            conn.execute("INSERT INTO repo_files (repo, path, sha, role) VALUES (?, ?, ?, ?)",
-                         (repo, path, sha, role))
-        for path in tree_only:
-            conn.execute("INSERT INTO tree_entries (repo, path, type, sha, size)"
-                         " VALUES (?, ?, 'blob', 'x', 10)", (repo, path))
 
 
 def row(conn: sqlite3.Connection, repo: str) -> sqlite3.Row:
@@ -76,7 +53,9 @@ def test_classifies_from_stored_files_and_statuses(conn: sqlite3.Connection) -> 
 
     trunc = json.loads(row(conn, "github.com/a/trunc")["evidence"])
     said = [e["seen"] for e in trunc if e["framework"] is None]
-    assert "1 of 2 Python files not read" in said
+    # A file the tree lists but the fetcher never downloaded is noted, not counted as unread.
+    assert "1 Python file or notebook in the tree not downloaded: not counted" in said
+    assert not any("not read" in s for s in said)
     assert "the repository's tree was truncated by the host" in said
 
 

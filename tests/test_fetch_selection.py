@@ -1,4 +1,4 @@
-"""Which files the fetch stage downloads: manifests anywhere, Python by relevance, caps."""
+"""Which files the fetch stage downloads: the path policy's files, most telling first, caps."""
 
 from __future__ import annotations
 
@@ -33,7 +33,32 @@ def test_manifests_anywhere() -> None:
 def test_vendored_trees() -> None:
     assert is_vendored("third_party/lib/train.py")
     assert is_vendored("src/node_modules/x.py")
+    assert is_vendored("3rdparty/x/model.py") and is_vendored("submodules/y/train.py")
     assert not is_vendored("src/vendor.py")
+
+
+def test_every_manifest_the_classifier_reads_is_downloaded() -> None:
+    # Issue 10: none of these was fetched, although the classifier reads all of them.
+    paths = ["requirements.in", "conda.yml", "env.yaml", "recipe/meta.yml",
+             "pkg.egg-info/requires.txt", "pom.xml", "build.gradle", "keras.json",
+             "docker/Dockerfile-cuda"]
+    chosen = select_files([blob(p) for p in paths], Settings())
+    assert {c.path: c.role for c in chosen} == dict.fromkeys(paths, "manifest")
+
+
+def test_other_languages_the_classifier_reads_are_downloaded() -> None:
+    paths = ["csrc/ops.cpp", "csrc/ops.h", "kernels/k.cuh", "App.java", "x.lua", "f.jl"]
+    chosen = select_files([blob(p) for p in paths + ["R/fit.R", "web/app.js"]], Settings())
+    assert {c.path for c in chosen} == set(paths)
+
+
+def test_symlinks_and_tool_state_are_never_downloaded() -> None:
+    entries = [TreeEntry("train.py", "blob", "a" * 40, 100, "100644"),
+               TreeEntry("link.py", "blob", "b" * 40, 12, "120000"),
+               TreeEntry("requirements.txt", "blob", "c" * 40, 9, "120000"),
+               blob(".ipynb_checkpoints/a-checkpoint.ipynb"), blob("venv/pyvenv.cfg"),
+               blob("venv/lib/python3.10/site-packages/torch/nn.py"), blob("docs/conf.py")]
+    assert [c.path for c in select_files(entries, Settings())] == ["train.py"]
 
 
 def test_relevance_shallow_and_named_first_vendored_last() -> None:
@@ -43,6 +68,13 @@ def test_relevance_shallow_and_named_first_vendored_last() -> None:
     assert ranked[0] == "train.py"
     assert ranked.index("src/model.py") < ranked.index("a/b/c/utils.py")
     assert ranked[-1] == "third_party/train.py"
+
+
+def test_thousands_of_config_files_never_hide_the_code() -> None:
+    entries = [blob(f"configs/m{i:04d}/cfg_{i}.py") for i in range(3200)]
+    entries += [blob("tools/train.py"), blob("mmdet/models/detector.py")]
+    chosen = [c.path for c in select_files(entries, Settings())]
+    assert chosen[:2] == ["tools/train.py", "mmdet/models/detector.py"]
 
 
 def test_caps_on_counts_and_sizes() -> None:

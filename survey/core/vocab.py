@@ -50,12 +50,53 @@ class WindowStatus(StrEnum):
 
 
 class FileRole(StrEnum):
-    """Why a file was downloaded (``repo_files.role``)."""
+    """Why a file was downloaded (``repo_files.role``); ``file_policy.role_of`` maps kinds."""
 
     MANIFEST = "manifest"
     PYTHON = "python"
     NOTEBOOK = "notebook"
     OTHER = "other"
+
+
+class FileKind(StrEnum):
+    """What a file of a repository is to the classifier (``survey.core.file_policy``)."""
+
+    MANIFEST = "manifest"      # declares dependencies (see ManifestKind)
+    PYTHON = "python"
+    NOTEBOOK = "notebook"
+    LUA = "lua"                # Torch7
+    JULIA = "julia"            # Flux, Knet
+    MATLAB = "matlab"          # Deep Learning Toolbox, MatConvNet
+    CPP = "cpp"                # C, C++, CUDA: framework headers (extensions, libtorch)
+    JAVA = "java"              # DL4J, TensorFlow Java, PyTorch Android
+    PROTOTXT = "prototxt"      # a Caffe network definition: telling by its name alone
+    OTHER_CODE = "other-code"  # code in another language: counted, never read
+
+
+class ManifestKind(StrEnum):
+    """Which reader a manifest needs."""
+
+    REQUIREMENTS = "requirements"   # pip: requirements*.txt, requirements/*.txt, *.in, requires.txt
+    SETUP_PY = "setup.py"
+    SETUP_CFG = "setup.cfg"
+    PYPROJECT = "pyproject"
+    PIPFILE = "pipfile"
+    CONDA_RECIPE = "meta.yaml"      # conda-build meta.yaml / meta.yml
+    CONDA_ENV = "environment"       # environment*.yml, env*.yaml, conda*.yml
+    DOCKERFILE = "dockerfile"
+    JVM_BUILD = "jvm-build"         # pom.xml, build.gradle(.kts), build.sbt
+    KERAS_CONFIG = "keras-config"   # keras.json: Keras's backend
+
+
+class Place(StrEnum):
+    """Where a file sits in a repository, which sets how much it says about the repository."""
+
+    MAIN = "main"
+    EXAMPLES = "examples"     # examples, demos, tutorials, notebooks, benchmarks, legacy...
+    TESTS = "tests"
+    DOCS = "docs"
+    VENDORED = "vendored"     # third-party code copied in (third_party/, vendor/, ...)
+    GENERATED = "generated"   # build output (build/, dist/, _build/)
 
 
 class Label(StrEnum):

@@ -94,10 +94,12 @@ def scores(conn: sqlite3.Connection, repo: str) -> dict[str, float]:
 
 # -- a stored repository's files -------------------------------------------------------------
 
-def tree(conn: sqlite3.Connection, repo: str) -> list[tuple[str, str, int | None]]:
-    """(path, type, size) of a repository's files and submodules, by path."""
-    return [(r[0], r[1], r[2]) for r in conn.execute(
-        "SELECT path, type, size FROM tree_entries"
+def tree(conn: sqlite3.Connection, repo: str
+         ) -> list[tuple[str, str, int | None, str | None]]:
+    """(path, type, size, mode) of a repository's files and submodules, by path (mode: git's,
+    ``120000`` for a symbolic link; None when the host did not give it)."""
+    return [(r[0], r[1], r[2], r[3]) for r in conn.execute(
+        "SELECT path, type, size, mode FROM tree_entries"
         " WHERE repo = ? AND type IN ('blob', 'commit') ORDER BY path", (repo,))]
 
 
