@@ -30,6 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from support.github_graphql import GraphQLSide, rate_limit_body
+
 
 def blob_sha(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
@@ -199,6 +201,7 @@ class GitHubServer:
     def __init__(self, *, token: str | None = None, limit: int = 5000,
                  anonymous_limit: int = 60) -> None:
         self.model = GitHubModel()
+        self.graphql = GraphQLSide(self.model, _build_trees, token=token)
         self.token = token  # when set, any other Authorization is answered 401
         # GitHub keeps one budget per token and one per address for anonymous callers.
         self.budgets = {True: Budget(limit), False: Budget(anonymous_limit)}
@@ -220,6 +223,8 @@ class GitHubServer:
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 server._handle(self)
+
+            do_POST = do_GET  # noqa: N815 - POST /api/graphql (tests/support/github_graphql.py)
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
@@ -298,6 +303,7 @@ class GitHubServer:
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         split = urlsplit(req.path)
         kind = "raw" if split.path.startswith("/raw/") else "api"
+        kind = "graphql" if req.command == "POST" and split.path == "/api/graphql" else kind
         auth = req.headers.get("Authorization")
         inm = req.headers.get("If-None-Match")
         status, body, headers = 500, b"", {}
@@ -312,6 +318,9 @@ class GitHubServer:
             if kind == "raw":
                 body, headers = self._raw(split.path[len("/raw/"):])
                 status = 200
+            elif kind == "graphql":
+                status, body, headers = self.graphql.answer(
+                    req.rfile.read(int(req.headers.get("Content-Length") or 0)), auth)
             else:
                 status, body, headers = self._api(req, split.path[len("/api"):],
                                                   parse_qs(split.query), auth, inm)
@@ -370,6 +379,8 @@ class GitHubServer:
         if self.token is not None and auth is not None and auth != f"Bearer {self.token}":
             raise _Answer(401, {"message": "Bad credentials",
                                 "documentation_url": "https://docs.github.com/rest"})
+        if path.strip("/") == "rate_limit":  # free, and answered even when the budget is spent
+            return 200, rate_limit_body(self.budgets[auth is not None], self.graphql.points), {}
         with self._lock:
             budget = self.budgets[auth is not None]
             if time.time() >= budget.reset:

@@ -40,6 +40,11 @@ class Settings:
     github_api_url: str = "https://api.github.com"
     github_raw_url: str = "https://raw.githubusercontent.com"
     github_token: str | None = field(default=None, repr=False)
+    # Which GitHub API fetches repositories (issue 11): ``rest``, ``graphql`` or ``auto``
+    # (GraphQL when a token is set, REST otherwise); the same files are selected either way.
+    github_api: str = "auto"
+    # GraphQL endpoint; empty: derived from ``github_api_url`` (see :meth:`graphql_url`).
+    github_graphql_url: str = ""
     gitlab_api_url: str = "https://gitlab.com/api/v4"
     http_timeout: float = 30.0
     http_retries: int = 5
@@ -69,6 +74,16 @@ class Settings:
     report_months: int = 12
     report_bootstrap: int = 200
 
+    def graphql_url(self) -> str:
+        """``SURVEY_GITHUB_GRAPHQL_URL``, else ``<GITHUB_API_URL>/graphql``, and for an
+        Enterprise ``https://HOST/api/v3`` GitHub's ``https://HOST/api/graphql``."""
+        if self.github_graphql_url:
+            return self.github_graphql_url
+        base = self.github_api_url.rstrip("/")
+        if base.endswith("/api/v3"):
+            base = base[: -len("/v3")]
+        return base + "/graphql"
+
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (options applied over environment)."""
         return dataclasses.replace(self, **changes)
@@ -86,6 +101,8 @@ _ENV: dict[str, tuple[str, Any]] = {
     "GITHUB_API_URL": ("github_api_url", str),
     "SURVEY_GITHUB_RAW_URL": ("github_raw_url", str),
     "GITHUB_TOKEN": ("github_token", lambda v: v or None),
+    "SURVEY_GITHUB_API": ("github_api", lambda v: parse_github_api(v)),
+    "SURVEY_GITHUB_GRAPHQL_URL": ("github_graphql_url", str),
     "SURVEY_GITLAB_API_URL": ("gitlab_api_url", str),
     "SURVEY_HTTP_TIMEOUT": ("http_timeout", float),
     "SURVEY_CLAIM_MAJORITY": ("claim_majority", float),
@@ -106,6 +123,17 @@ def parse_categories(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...
     if not parts:
         raise ConfigError("no categories given")
     return tuple(dict.fromkeys(parts))
+
+
+GITHUB_APIS = ("rest", "graphql", "auto")
+
+
+def parse_github_api(value: str) -> str:
+    """``rest``, ``graphql`` or ``auto`` (case-insensitive)."""
+    choice = value.strip().lower()
+    if choice not in GITHUB_APIS:
+        raise ConfigError(f"expected one of {', '.join(GITHUB_APIS)}, got {value[:40]!r}")
+    return choice
 
 
 def load_settings(
@@ -130,8 +158,14 @@ def load_settings(
     settings = Settings(**values)
     if settings.arxiv_delay < 0:
         raise ConfigError("SURVEY_ARXIV_DELAY must be >= 0")
+    try:
+        settings = settings.replace(github_api=parse_github_api(settings.github_api))
+    except ConfigError as exc:
+        raise ConfigError(f"invalid --github-api (SURVEY_GITHUB_API): {exc}") from None
     for name, var in _URL_FIELDS.items():
         url = getattr(settings, name)
+        if name == "github_graphql_url":
+            url = settings.graphql_url()
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(f"{var} must be an http(s) URL, got {url[:80]!r}")
@@ -144,4 +178,5 @@ _URL_FIELDS = {
     "github_api_url": "GITHUB_API_URL",
     "github_raw_url": "SURVEY_GITHUB_RAW_URL",
     "gitlab_api_url": "SURVEY_GITLAB_API_URL",
+    "github_graphql_url": "SURVEY_GITHUB_GRAPHQL_URL",
 }
