@@ -24,7 +24,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from crawler.fetch_graphql import GraphQLFetch
 from crawler.github import GitHubClient
+from crawler.github_budget import check_anonymous, github_api_for
+from crawler.github_graphql import GitHubGraphQL
 from crawler.gitlab import GitLabClient
 from crawler.http import RequestStats, redact
 from crawler.repo_host import Downloaded, Lookup, RepoMeta, Tree
@@ -42,6 +45,7 @@ from survey.core.vocab import (
     RepoStatus,
 )
 from survey.store import repos as store
+from survey.store.sample import in_sample
 
 # A known repository is re-checked when its last check is older than this: "more than 30 days
 # ago", less a grace of 3 days, because a monthly job fires every 28-31 days and a check stamped
@@ -66,6 +70,9 @@ class FetchSummary:
     raw_downloads: int = 0
     bytes: int = 0
     pruned_blobs: int = 0
+    github_api: str = "rest"
+    sample: float | None = None
+    graphql: dict[str, Any] = field(default_factory=dict)
 
     @property
     def repos(self) -> int:
@@ -80,12 +87,18 @@ class FetchSummary:
             "not_modified": self.not_modified,
             "raw_downloads": self.raw_downloads,
             "bytes": self.bytes,
+            "github_api": self.github_api,
+            "sample": self.sample,
+            "graphql_points": int(self.graphql.get("points", 0)),
+            "graphql": self.graphql,
         }
 
     def line(self) -> str:
         """One human line for the end of a crawl."""
         parts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items())) or "nothing to do"
-        return (f"repositories: {parts}; {self.charged} charged requests, {self.not_modified}"
+        points = (f", {self.graphql.get('points', 0)} GraphQL points" if self.graphql else "")
+        return (f"repositories: {parts}; {self.charged} charged requests{points},"
+                f" {self.not_modified}"
                 f" not modified (304), {self.raw_downloads} raw downloads,"
                 f" {self.bytes / 1e6:,.1f} MB")
 
@@ -122,6 +135,11 @@ def select_work(conn: sqlite3.Connection, mode: str, now: datetime) -> list[Work
     return work
 
 
+def _is_known(conn: sqlite3.Connection, repo: str) -> bool:
+    row = store.get(conn, repo)
+    return row is not None and row["status"] in KNOWN_STATUSES
+
+
 def _active(pushed_at: str | None, checked_at: str) -> bool:
     """Pushed within the 30 days before the last check: likely to change again soon."""
     if not pushed_at:
@@ -143,23 +161,40 @@ def fetch_repositories(
     mode: str = "pending",
     events: Events = SILENT,
     clock: Clock = SYSTEM_CLOCK,
+    sample: float | None = None,
 ) -> FetchSummary:
-    """Register linked repositories, then fetch those ``mode`` selects; see the module doc."""
+    """Register linked repositories, then fetch those ``mode`` selects; see the module doc.
+
+    ``sample`` (0 < f < 1) fetches only the repositories whose key hashes below ``f``
+    (:func:`survey.store.sample.in_sample`): the same ones every run, a superset for a larger
+    fraction. GitHub goes through GraphQL or REST as :func:`github_api_for` says.
+    """
     started = clock.now().astimezone(UTC)
-    summary = FetchSummary()
+    summary = FetchSummary(github_api=github_api_for(settings), sample=sample)
     summary.registered = register_linked(conn, stamp(started))
     work = select_work(conn, mode, started)
+    if sample is not None:
+        work = [w for w in work if in_sample(w.repo, sample)]
     if not work:
         return summary
+    on_github = [w for w in work if w.host == "github.com"]
+    known = sum(1 for w in on_github if _is_known(conn, w.repo))
+    check_anonymous(settings, stats, len(on_github) - known, known)
     github = GitHubClient(settings, stats, notify=events.info)
     gitlab = GitLabClient(settings, stats, notify=events.info)
-    if not settings.github_token and any(w.host == "github.com" for w in work):
+    gql = (GitHubGraphQL(settings, stats, notify=events.info)
+           if summary.github_api == "graphql" and on_github else None)
+    if not settings.github_token and on_github:
         events.warning("GITHUB_TOKEN is not set: GitHub allows 60 requests an hour without a"
                        " token (5,000 with one)")
     fetcher = _Fetcher(conn, settings, events, clock)
     try:
         with events.task("fetch repositories", total=len(work)) as task:
+            if gql is not None:
+                GraphQLFetch(fetcher, github, gql, mode).run(on_github, task, summary.outcomes)
             for item in work:
+                if gql is not None and item.host == "github.com":
+                    continue
                 client: GitHubClient | GitLabClient = (
                     github if item.host == "github.com" else gitlab)
                 outcome = fetcher.fetch_one(client, item)
@@ -167,6 +202,9 @@ def fetch_repositories(
                     summary.outcomes[outcome] += 1
                 task.advance()
     finally:
+        if gql is not None:
+            summary.graphql = gql.cost.as_dict()
+            gql.close()
         for client in (github, gitlab):
             totals = client.totals
             summary.charged += totals["charged"]
@@ -199,6 +237,11 @@ class _Fetcher:
         if row is None or item.repo in self.done:
             return None  # merged into another row, or already done by this run
         self.done.add(item.repo)
+        return self.fetch_rest(client, item, row)
+
+    def fetch_rest(self, client: GitHubClient | GitLabClient, item: Work, row: sqlite3.Row
+                   ) -> str:
+        """One repository through the host's REST API (also GraphQL's fallback)."""
         complete = row["status"] in COMPLETE_STATUSES
         path = row["full_name"] if row["full_name"] else item.repo.split("/", 1)[1]
         try:

@@ -162,6 +162,9 @@ def load_settings(
         settings = settings.replace(github_api=parse_github_api(settings.github_api))
     except ConfigError as exc:
         raise ConfigError(f"invalid --github-api (SURVEY_GITHUB_API): {exc}") from None
+    if settings.github_api == "graphql" and not settings.github_token:
+        raise ConfigError("--github-api graphql needs GITHUB_TOKEN (GitHub's GraphQL API has no"
+                          " anonymous access): set it, or use --github-api rest")
     for name, var in _URL_FIELDS.items():
         url = getattr(settings, name)
         if name == "github_graphql_url":

@@ -34,7 +34,7 @@ from survey.core.events import SILENT, Events
 from survey.core.lock import exclusive_run
 from survey.core.settings import Settings
 from survey.core.vocab import RunOutcome
-from survey.store import runs
+from survey.store import runs, sample
 
 
 @dataclass
@@ -51,6 +51,8 @@ class StageContext:
     categories: tuple[str, ...]
     run_id: int
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # ``--sample FRACTION`` (None: a census, or for a refresh the stored sample).
+    sample: float | None = None
 
 
 Stage = Callable[[StageContext], dict[str, Any]]
@@ -78,9 +80,14 @@ def fetch_stage(mode: str = "pending") -> Stage:
     """
 
     def stage(ctx: StageContext) -> dict[str, Any]:
-        return fetch_repositories(
+        fraction = sample.effective(ctx.conn, ctx.sample, keep=mode == "due")
+        result = fetch_repositories(
             ctx.conn, ctx.settings, ctx.stats, mode=mode, events=ctx.events, clock=ctx.clock,
+            sample=fraction,
         ).as_dict()
+        with db.transaction(ctx.conn):  # once the sample's repositories are all asked
+            sample.record(ctx.conn, fraction)
+        return result
 
     return stage
 
@@ -146,6 +153,7 @@ def run_crawl(
     stages: Sequence[tuple[str, Stage]] | None = None,
     command: str = "crawl",
     locked: bool = False,
+    sample_fraction: float | None = None,
 ) -> CrawlSummary:
     """Validate the input (before touching the database), then run the stages and record it.
 
@@ -156,16 +164,20 @@ def run_crawl(
     now = clock.now()
     start, end = resolve_range(since, until, now=now)  # bad input fails before any file is made
     cats = validate_categories(categories or settings.categories)
+    if sample_fraction is not None:
+        sample.check_fraction(sample_fraction)
     if not locked:
         db.check_writable_target(settings.db)
         with exclusive_run(settings.db, command):
             return run_crawl(settings, since=start, until=end, categories=cats, events=events,
-                             clock=clock, stages=stages, command=command, locked=True)
-    args = {"since": start.isoformat(), "until": end.isoformat(), "categories": list(cats)}
+                             clock=clock, stages=stages, command=command, locked=True,
+                             sample_fraction=sample_fraction)
+    args = {"since": start.isoformat(), "until": end.isoformat(), "categories": list(cats),
+            "sample": sample_fraction, "github_api": settings.github_api}
     with db.writing(settings.db, clock=clock) as conn:
         return _run_stages(conn, settings, args, STAGES if stages is None else stages,
                            StageContext(conn, settings, RequestStats(), events, clock, start,
-                                        end, cats, 0), command)
+                                        end, cats, 0, sample=sample_fraction), command)
 
 
 def _run_stages(conn: sqlite3.Connection, settings: Settings, args: dict[str, Any],
