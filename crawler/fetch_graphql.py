@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING
 from crawler.github import GitHubClient, valid_name
 from crawler.github_graphql import Found, GitHubGraphQL
 from crawler.graphql_query import Ask
+from crawler.http import redact
 from crawler.repo_host import Downloaded, Tree, git_blob_sha
 from crawler.selection import Selected, select_files
 from survey.core.db import transaction
+from survey.core.errors import RateLimitError, ServiceError, ServiceUnavailable
 from survey.core.events import Task
 from survey.core.vocab import COMPLETE_STATUSES, RepoStatus
 from survey.store import repos as store
@@ -86,9 +88,15 @@ class GraphQLFetch:
                 task.advance()
             else:
                 jobs.append(job)
-        if self.mode == "due":
-            jobs = self._check_known(jobs, task, outcomes)
-        found = self.gql.fetch([j.ask for j in jobs]) if jobs else {}
+        try:
+            if self.mode == "due":
+                jobs = self._check_known(jobs, task, outcomes)
+            found = self.gql.fetch([j.ask for j in jobs]) if jobs else {}
+        except (RateLimitError, ServiceUnavailable):
+            raise  # stop the run; what is committed stays
+        except ServiceError as exc:
+            self._failed(jobs, exc, task, outcomes)
+            return
         ready: list[_Job] = []
         for job in jobs:
             job.found = found.get(job.item.repo)
@@ -101,6 +109,19 @@ class GraphQLFetch:
         self._download(ready)
         for job in ready:
             outcomes[self._store(job)] += 1
+            task.advance()
+
+    def _failed(self, jobs: list[_Job], exc: ServiceError, task: Task,
+                 outcomes: Counter[str]) -> None:
+        """A batch GitHub did not answer: each of its repositories is an ``error`` (retried by
+        the next run; one fetched before keeps its data and stays due), as REST does."""
+        message = redact(str(exc), self.fetcher.settings.github_token)
+        self.fetcher.events.detail(f"GraphQL batch of {len(jobs)}: {message}")
+        for job in jobs:
+            with transaction(self.conn):
+                store.set_error(self.conn, job.item.repo, message,
+                                job.row["status"] in COMPLETE_STATUSES, self.fetcher.checked())
+            outcomes[RepoStatus.ERROR] += 1
             task.advance()
 
     def _job(self, item: Work, outcomes: Counter[str]) -> _Job | None:
@@ -232,13 +253,18 @@ class GraphQLFetch:
 
     def _download(self, jobs: list[_Job]) -> None:
         if self._texts_by_graphql():
-            wanted = []
+            wanted: list[tuple[Ask, str, Selected]] = []
             for job in jobs:
                 assert job.found is not None and job.found.meta is not None
                 owner, _, name = job.found.meta.full_name.partition("/")
                 ask = Ask(job.item.repo, owner, name)
                 wanted.extend((ask, job.found.head or "", s) for s in self._wanted(job))
-            got = self.gql.texts(wanted)
+            try:
+                got = self.gql.texts(wanted)
+            except (RateLimitError, ServiceUnavailable):
+                raise
+            except ServiceError:
+                got = {}  # the raw host below takes them all
             for job in jobs:
                 for sel in self._wanted(job):
                     if sel.sha in got:

@@ -49,9 +49,8 @@ def _budget(node: Any) -> Budget | None:
     if not isinstance(node, dict):
         return None
     values = [node.get(k) for k in ("limit", "remaining", "reset")]
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        return None
-    return Budget(*values)
+    ints = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+    return Budget(*ints) if len(ints) == 3 else None
 
 
 def rate_limits(settings: Settings, stats: RequestStats | None = None) -> Budgets | None:
@@ -91,7 +90,9 @@ def check_anonymous(settings: Settings, stats: RequestStats, new: int, known: in
     if settings.github_token or not (new or known):
         return
     needed = rest_requests_needed(new, known)
-    budgets = rate_limits(settings, stats)
+    if needed <= ANONYMOUS_LIMIT:
+        return  # within GitHub's documented hour: the client waits for a reset if need be
+    budgets = rate_limits(settings, stats)  # an Enterprise server may allow more
     core = budgets.core if budgets is not None else None
     limit = core.limit if core is not None else ANONYMOUS_LIMIT
     remaining = core.remaining if core is not None else ANONYMOUS_LIMIT

@@ -244,7 +244,7 @@ print(summary.as_dict())
 
 def _child(gh: GitHubServer, db: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "GITHUB_API_URL": gh.api_url, "SURVEY_GITHUB_RAW_URL": gh.raw_url,
-           "GITHUB_TOKEN": TOKEN}
+           "GITHUB_TOKEN": TOKEN, "SURVEY_GITHUB_API": "rest"}  # GraphQL: test_graphql_kill.py
     code = _CHILD.format(tests=str(Path(__file__).parent), db=str(db))
     return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
