@@ -14,7 +14,6 @@ way from ``object(expression: "<commit>:<path>")``; :func:`depth_of` checks both
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,9 +26,10 @@ MAX_DEPTH = 25
 ROOT_MANIFESTS = ("requirements.txt", "setup.py", "pyproject.toml", "setup.cfg",
                   "environment.yml", "environment.yaml", "Pipfile")
 RATE = "rateLimit { cost remaining resetAt limit }"
-META = ("databaseId nameWithOwner createdAt pushedAt isFork isArchived isEmpty stargazerCount"
-        " diskUsage primaryLanguage { name }")
-BLOB = "... on Blob { oid byteSize isBinary isTruncated text }"
+# Fragments keep a batch's text small (GitHub parses and validates it before anything runs).
+META = ("fragment Meta on Repository { databaseId nameWithOwner createdAt pushedAt isFork"
+        " isArchived isEmpty stargazerCount diskUsage primaryLanguage { name } }")
+BLOB = "fragment Blob on Blob { oid byteSize isBinary isTruncated text }"
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,14 @@ class Listing:
     frontier: list[str] = field(default_factory=list)
 
 
-def entries_block(levels: int) -> str:
-    """``entries { path type mode size oid object { ... on Tree { entries ... } } }``."""
-    inner = "entries { path type mode size oid }"
-    for _ in range(levels - 1):
-        inner = f"entries {{ path type mode size oid object {{ ... on Tree {{ {inner} }} }} }}"
-    return inner
+def tree_fragments(levels: int) -> str:
+    """``Tree1`` .. ``Tree{levels}``: each lists its entries and the next level's trees."""
+    parts = ["fragment Entry on TreeEntry { path type mode size oid }"]
+    for level in range(1, levels + 1):
+        deeper = (f" object {{ ... on Tree {{ ...Tree{level + 1} }} }}" if level < levels
+                  else "")
+        parts.append(f"fragment Tree{level} on Tree {{ entries {{ ...Entry{deeper} }} }}")
+    return " ".join(parts)
 
 
 def _variables(asks: list[Ask]) -> tuple[str, dict[str, Any]]:
@@ -73,24 +75,25 @@ def _repo(i: int, body: str) -> str:
 def first_query(asks: list[Ask], levels: int = TREE_LEVELS) -> tuple[str, dict[str, Any]]:
     """Metadata, head, ``levels`` levels of the tree and the root manifests' texts."""
     decl, values = _variables(asks)
-    manifests = " ".join(f'm{j}: object(expression: "HEAD:{name}") {{ {BLOB} }}'
+    manifests = " ".join(f'm{j}: object(expression: "HEAD:{name}") {{ ...Blob }}'
                          for j, name in enumerate(ROOT_MANIFESTS))
-    body = (f"{META} defaultBranchRef {{ name target {{ oid ... on Commit {{ tree {{"
-            f" {entries_block(levels)} }} }} }} }} {manifests}")
-    fields = " ".join(_repo(i, body) for i in range(len(asks)))
-    return f"query Fetch({decl}) {{ {fields} {RATE} }}", values
+    first = ("fragment First on Repository { ...Meta defaultBranchRef { name target { oid"
+             f" ... on Commit {{ tree {{ ...Tree1 }} }} }} }} {manifests} }}")
+    fields = " ".join(_repo(i, "...First") for i in range(len(asks)))
+    return (f"query Fetch({decl}) {{ {fields} {RATE} }} {first} {META} {BLOB}"
+            f" {tree_fragments(levels)}", values)
 
 
 def check_query(asks: list[Ask]) -> tuple[str, dict[str, Any]]:
     """The refresh check: metadata and the head oid only (100 repositories for 1 point)."""
     decl, values = _variables(asks)
-    body = f"{META} defaultBranchRef {{ name target {{ oid }} }}"
-    fields = " ".join(_repo(i, body) for i in range(len(asks)))
-    return f"query Check({decl}) {{ {fields} {RATE} }}", values
+    fields = " ".join(_repo(i, "...Meta defaultBranchRef { name target { oid } }")
+                      for i in range(len(asks)))
+    return f"query Check({decl}) {{ {fields} {RATE} }} {META}", values
 
 
-def objects_query(asks: list[Ask], expressions: list[list[str]], selection: str
-                  ) -> tuple[str, dict[str, Any]]:
+def objects_query(asks: list[Ask], expressions: list[list[str]], selection: str,
+                  fragments: str) -> tuple[str, dict[str, Any]]:
     """``object(expression:)`` fields under each repository: ``r{i} { x{j}: object ... }``."""
     decl, values = _variables(asks)
     extra = []
@@ -103,38 +106,24 @@ def objects_query(asks: list[Ask], expressions: list[list[str]], selection: str
             objs.append(f"x{j}: object(expression: $e{i}_{j}) {{ {selection} }}")
         fields.append(_repo(i, " ".join(objs)))
     decl = ", ".join(p for p in (decl, ", ".join(extra)) if p)
-    return f"query Objects({decl}) {{ {' '.join(fields)} {RATE} }}", values
+    return f"query Objects({decl}) {{ {' '.join(fields)} {RATE} }} {fragments}", values
 
 
 def folders_query(asks: list[Ask], expressions: list[list[str]], levels: int = TREE_LEVELS
                   ) -> tuple[str, dict[str, Any]]:
     """Deeper folders, ``levels`` levels each, from ``<commit>:<path>`` expressions."""
-    return objects_query(asks, expressions, f"... on Tree {{ {entries_block(levels)} }}")
+    return objects_query(asks, expressions, "... on Tree { ...Tree1 }", tree_fragments(levels))
 
 
 def texts_query(asks: list[Ask], expressions: list[list[str]]) -> tuple[str, dict[str, Any]]:
     """File texts from ``<commit>:<path>`` expressions."""
-    return objects_query(asks, expressions, BLOB)
+    return objects_query(asks, expressions, "...Blob", BLOB)
 
 
-def depth_of(query: str) -> int:
-    """Nesting depth of fields, as GitHub measures it: ``{ a { b } }`` is 2; the operation's
-    braces and those of ``... on Type`` add nothing."""
-    stack: list[bool] = []  # True: the braces of a field's selection
-    fields = deepest = 0
-    for i, char in enumerate(query):
-        if char == "{":
-            before = query[:i].rstrip()
-            is_field = bool(stack) and not _FRAGMENT.search(before)
-            stack.append(is_field)
-            fields += is_field
-            deepest = max(deepest, fields)
-        elif char == "}" and stack:
-            fields -= stack.pop()
-    return deepest + 1
-
-
-_FRAGMENT = re.compile(r"\.\.\.\s*on\s+\w+$")
+def first_depth(levels: int = TREE_LEVELS) -> int:
+    """The first query's depth as GitHub counts fields: repository, defaultBranchRef, target,
+    tree, then ``entries`` and ``object`` per level, the entry's fields last."""
+    return 4 + 2 * levels
 
 
 # -- answers -----------------------------------------------------------------------------------

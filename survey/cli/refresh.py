@@ -19,6 +19,10 @@ def refresh(
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", help="Progress bars (default: when stderr is a terminal).",
     )] = None,
+    github_api: Annotated[str | None, typer.Option(
+        "--github-api", metavar="rest|graphql|auto",
+        help="GitHub API for repositories (env SURVEY_GITHUB_API; default auto: GraphQL with"
+             " a token).")] = None,
     db: DbOption = None,
 ) -> None:
     """The monthly update: new papers, new or changed repositories, labels, this month's page.
@@ -30,7 +34,7 @@ def refresh(
     from survey.cli.render import render_crawl_summary
     from survey.jobs.refresh import run_refresh
 
-    settings = settings_for(db, reports_dir=out)
+    settings = settings_for(db, reports_dir=out, github_api=github_api)
     events = RichEvents(progress=sys.stderr.isatty() if progress is None else progress)
     try:
         result = run_refresh(settings, events=events)

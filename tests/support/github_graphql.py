@@ -45,7 +45,7 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     build_schema,
-    graphql_sync,
+    execute_sync,
     parse,
     validate,
 )
@@ -249,6 +249,14 @@ class _World:
         self.trees_of = trees_of
         self.work = 0
         self.work_limit = work_limit
+        self._trees: dict[tuple[int, str], dict[str, Any]] = {}
+
+    def trees(self, repo: Any, sha: str) -> dict[str, Any]:
+        """Git-like trees of one commit, built once per query."""
+        key = (repo.id, sha)
+        if key not in self._trees:
+            self._trees[key] = self.trees_of(repo.commits[sha], repo.submodules)
+        return self._trees[key]
 
     def spend(self, units: int) -> None:
         self.work += units
@@ -266,7 +274,7 @@ class _World:
 
     def commit(self, repo: Any, sha: str) -> dict[str, Any]:
         snapshot = repo.commits[sha]
-        trees = self.trees_of(snapshot, repo.submodules)
+        trees = self.trees(repo, sha)
         return {"__typename": "Commit", "oid": sha, "abbreviatedOid": sha[:7],
                 "committedDate": repo.pushed_at, "__tree": (snapshot, trees, "")}
 
@@ -319,7 +327,7 @@ class _World:
         if not sep:
             return self.commit(repo, sha)
         snapshot = repo.commits[sha]
-        trees = self.trees_of(snapshot, repo.submodules)
+        trees = self.trees(repo, sha)
         path = path.strip("/")
         if path in trees:
             return self.tree(snapshot, trees, path)
@@ -330,8 +338,8 @@ class _World:
     def _by_oid(self, repo: Any, oid: str) -> Any:
         if oid in repo.commits:
             return self.commit(repo, oid)
-        for snapshot in repo.commits.values():
-            trees = self.trees_of(snapshot, repo.submodules)
+        for sha, snapshot in repo.commits.items():
+            trees = self.trees(repo, sha)
             for prefix, info in trees.items():
                 if info["sha"] == oid:
                     return self.tree(snapshot, trees, prefix)
@@ -471,7 +479,7 @@ class GraphQLSide:
         world = _World(self.model, self.trees_of, self.work_limit)
         with self.model.lock:
             try:
-                result = graphql_sync(SCHEMA, query, variable_values=variables,
+                result = execute_sync(SCHEMA, doc, variable_values=variables,
                                       field_resolver=lambda o, i, **a: _resolve(world, o, i, **a),
                                       type_resolver=_type_of,
                                       context_value={"rate_limit": rate})
