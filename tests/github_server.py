@@ -304,6 +304,7 @@ class GitHubServer:
         split = urlsplit(req.path)
         kind = "raw" if split.path.startswith("/raw/") else "api"
         kind = "graphql" if req.command == "POST" and split.path == "/api/graphql" else kind
+        posted = req.rfile.read(int(req.headers.get("Content-Length") or 0)) if req.command == "POST" else b""
         auth = req.headers.get("Authorization")
         inm = req.headers.get("If-None-Match")
         status, body, headers = 500, b"", {}
@@ -319,8 +320,7 @@ class GitHubServer:
                 body, headers = self._raw(split.path[len("/raw/"):])
                 status = 200
             elif kind == "graphql":
-                status, body, headers = self.graphql.answer(
-                    req.rfile.read(int(req.headers.get("Content-Length") or 0)), auth)
+                status, body, headers = self.graphql.answer(posted, auth)
             else:
                 status, body, headers = self._api(req, split.path[len("/api"):],
                                                   parse_qs(split.query), auth, inm)
