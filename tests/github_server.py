@@ -304,7 +304,7 @@ class GitHubServer:
         split = urlsplit(req.path)
         kind = "raw" if split.path.startswith("/raw/") else "api"
         kind = "graphql" if req.command == "POST" and split.path == "/api/graphql" else kind
-        posted = req.rfile.read(int(req.headers.get("Content-Length") or 0)) if req.command == "POST" else b""
+        posted = req.rfile.read(int(req.headers.get("Content-Length") or 0))  # POST's query
         auth = req.headers.get("Authorization")
         inm = req.headers.get("If-None-Match")
         status, body, headers = 500, b"", {}

@@ -231,10 +231,10 @@ def test_text_cut_at_512000_bytes_comes_from_the_raw_host(gh, conn) -> None:
 
 def test_queries_stay_within_the_depth_limit_and_deep_folders_come_in_follow_ups(gh, conn
                                                                               ) -> None:
+    from graphql import parse
     from support.github_graphql import MAX_DEPTH, cost_and_depth
 
     from crawler.graphql_query import first_depth, first_query, folders_query
-    from graphql import parse
 
     query, variables = first_query([Ask("k", "o", "n")])
     assert cost_and_depth(parse(query), variables) == (1, first_depth()) and first_depth() <= 25
