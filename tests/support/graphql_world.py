@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 import zlib
+from pathlib import Path
 from typing import Any
 
 from github_server import GitHubServer, add_link
@@ -11,6 +15,7 @@ from github_server import GitHubServer, add_link
 from survey.core.settings import Settings
 
 TOKEN = "ghp_graphqlTESTtokenGRAPHQLtest000000"
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def settings(gh: GitHubServer, api: str, **kw: Any) -> Settings:
@@ -101,3 +106,18 @@ def stored(conn: sqlite3.Connection) -> dict[str, Any]:
         "blobs": {r[0]: zlib.decompress(r[1]) for r in conn.execute(
             "SELECT sha, content FROM blobs")},
     }
+
+
+def survey_cli(*args: str, env: dict[str, str], timeout: float = 120
+               ) -> subprocess.CompletedProcess[str]:
+    """``survey ARGS`` in a subprocess with only ``env`` of the survey/GitHub variables."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("SURVEY_", "GITHUB_"))}
+    full.update(env)
+    return subprocess.run([sys.executable, "-m", "survey.cli", *args], capture_output=True,
+                          text=True, env=full, timeout=timeout, cwd=ROOT)
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file of a folder with its bytes: equal before and after means nothing changed."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
