@@ -244,7 +244,8 @@ def cost_and_depth(doc: DocumentNode, variables: dict[str, Any]) -> tuple[int, i
 class _World:
     """Turns :class:`GitHubModel` objects into GraphQL values; counts the query's work."""
 
-    def __init__(self, model: Any, trees_of: Any, work_limit: int) -> None:
+    def __init__(self, model: Any, trees_of: Any, work_limit: int, asked: list[str]) -> None:
+        self.asked = asked
         self.model = model
         self.trees_of = trees_of
         self.work = 0
@@ -264,6 +265,7 @@ class _World:
             raise _TooSlow
 
     def repository(self, owner: str, name: str, follow: bool) -> dict[str, Any]:
+        self.asked.append(f"{owner}/{name}".lower())
         state, repo = self.model.resolve(owner, name)
         if repo is None or (state == "moved" and not follow):
             raise _Typed("NOT_FOUND",
@@ -426,6 +428,7 @@ class GraphQLSide:
         self.counts: dict[str, int] = {"queries": 0, "points": 0, "timeouts": 0,
                                        "rate_limited": 0}
         self.costs: list[int] = []
+        self.asked: list[str] = []  # owner/name of every repository field resolved
         self._lock = threading.Lock()
 
     def exhaust(self, reset_in: float = 2.0) -> None:
@@ -476,7 +479,7 @@ class GraphQLSide:
                     "remaining": self.points.remaining, "used": self.points.limit
                     - self.points.remaining,
                     "resetAt": reset_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
-        world = _World(self.model, self.trees_of, self.work_limit)
+        world = _World(self.model, self.trees_of, self.work_limit, self.asked)
         with self.model.lock:
             try:
                 result = execute_sync(SCHEMA, doc, variable_values=variables,
