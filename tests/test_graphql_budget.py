@@ -50,7 +50,16 @@ def test_without_a_token_a_big_fetch_stops_before_asking_github(servers, tmp_pat
                            "SURVEY_GITHUB_RAW_URL": gh.raw_url, "GITHUB_TOKEN": TOKEN})
     assert proc.returncode == 0, proc.stderr
     assert ax.request_count == asked
-    assert gh.graphql.counts["queries"] >= 1
+    points = gh.graphql.counts["points"]
+    assert points >= 1
+    # What the run really cost is recorded and shown by `survey status`.
+    status = survey_cli("status", "--db", str(db), env={})
+    assert status.returncode == 0, status.stderr
+    flat = " ".join(status.stdout.split())
+    assert f"GitHub graphql: 0 REST, {points} GraphQL points for" in flat, flat
+    js = survey_cli("status", "--json", "--db", str(db), env={})
+    cost = __import__("json").loads(js.stdout)["runs"][0]["cost"]
+    assert cost["graphql_points"] == points and cost["graphql_remaining"] == 5000 - points
 
 
 def test_graphql_without_a_token_is_refused_before_anything(tmp_path) -> None:
