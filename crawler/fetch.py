@@ -35,7 +35,7 @@ from crawler.selection import Selected, select_files
 from survey.core.clock import SYSTEM_CLOCK, Clock, stamp
 from survey.core.db import transaction
 from survey.core.errors import InputError, RateLimitError, ServiceError
-from survey.core.events import SILENT, Events
+from survey.core.events import SILENT, Events, Task
 from survey.core.settings import Settings
 from survey.core.vocab import (
     COMPLETE_STATUSES,
@@ -178,43 +178,60 @@ def fetch_repositories(
     if not work:
         return summary
     on_github = [w for w in work if w.host == "github.com"]
-    known = sum(1 for w in on_github if _is_known(conn, w.repo))
-    check_anonymous(settings, stats, len(on_github) - known, known)
+    _before_github(conn, settings, stats, events, on_github)
     github = GitHubClient(settings, stats, notify=events.info)
     gitlab = GitLabClient(settings, stats, notify=events.info)
     gql = (GitHubGraphQL(settings, stats, notify=events.info)
            if summary.github_api == "graphql" and on_github else None)
-    if not settings.github_token and on_github:
-        events.warning("GITHUB_TOKEN is not set: GitHub allows 60 requests an hour without a"
-                       " token (5,000 with one)")
     fetcher = _Fetcher(conn, settings, events, clock)
     try:
         with events.task("fetch repositories", total=len(work)) as task:
             if gql is not None:
                 GraphQLFetch(fetcher, github, gql, mode).run(on_github, task, summary.outcomes)
-            for item in work:
-                if gql is not None and item.host == "github.com":
-                    continue
-                client: GitHubClient | GitLabClient = (
-                    github if item.host == "github.com" else gitlab)
-                outcome = fetcher.fetch_one(client, item)
-                if outcome is not None:
-                    summary.outcomes[outcome] += 1
-                task.advance()
+            rest = [w for w in work if gql is None or w.host != "github.com"]
+            _fetch_rest(fetcher, rest, github, gitlab, task, summary)
     finally:
-        if gql is not None:
-            summary.graphql = gql.cost.as_dict()
-            gql.close()
-        for client in (github, gitlab):
-            totals = client.totals
-            summary.charged += totals["charged"]
-            summary.not_modified += totals["not_modified"]
-            summary.raw_downloads += totals["raw"]
-            summary.bytes += totals["bytes"]
-            client.close()
+        _close(summary, gql, github, gitlab)
     with transaction(conn):
         summary.pruned_blobs = store.prune_blobs(conn)
     return summary
+
+
+def _before_github(conn: sqlite3.Connection, settings: Settings, stats: RequestStats,
+                   events: Events, on_github: list[Work]) -> None:
+    """Without a token: stop when the work needs more than GitHub allows, else warn once."""
+    if settings.github_token or not on_github:
+        return
+    known = sum(1 for w in on_github if _is_known(conn, w.repo))
+    check_anonymous(settings, stats, len(on_github) - known, known)
+    events.warning("GITHUB_TOKEN is not set: GitHub allows 60 requests an hour without a"
+                   " token (5,000 with one)")
+
+
+def _fetch_rest(fetcher: _Fetcher, work: list[Work], github: GitHubClient,
+                gitlab: GitLabClient, task: Task, summary: FetchSummary) -> None:
+    """One repository at a time through its host's REST API."""
+    for item in work:
+        client: GitHubClient | GitLabClient = github if item.host == "github.com" else gitlab
+        outcome = fetcher.fetch_one(client, item)
+        if outcome is not None:
+            summary.outcomes[outcome] += 1
+        task.advance()
+
+
+def _close(summary: FetchSummary, gql: GitHubGraphQL | None, github: GitHubClient,
+           gitlab: GitLabClient) -> None:
+    """Add the clients' counts to the summary and close them."""
+    if gql is not None:
+        summary.graphql = gql.cost.as_dict()
+        gql.close()
+    for client in (github, gitlab):
+        totals = client.totals
+        summary.charged += totals["charged"]
+        summary.not_modified += totals["not_modified"]
+        summary.raw_downloads += totals["raw"]
+        summary.bytes += totals["bytes"]
+        client.close()
 
 
 class _Fetcher:

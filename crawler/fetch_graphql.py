@@ -40,7 +40,10 @@ from survey.store import repos as store
 if TYPE_CHECKING:
     from crawler.fetch import Work, _Fetcher
 
+# Work items handled together: their texts are batched across repositories. A refresh's
+# groups are bigger, since most of their repositories end after the cheap check.
 GROUP = 100
+DUE_GROUP = 500
 # Below this share of the hour's points, file texts come from the raw host (free of points).
 TEXT_POINTS_RESERVE = 0.05
 
@@ -75,8 +78,9 @@ class GraphQLFetch:
         self.chosen: dict[str, str] = {}  # canonical -> remote id, fetched by this run
 
     def run(self, items: list[Work], task: Task, outcomes: Counter[str]) -> None:
-        for start in range(0, len(items), GROUP):
-            self._group(items[start:start + GROUP], task, outcomes)
+        size = DUE_GROUP if self.mode == "due" else GROUP
+        for start in range(0, len(items), size):
+            self._group(items[start:start + size], task, outcomes)
 
     # -- one group -----------------------------------------------------------------------------
 

@@ -66,7 +66,7 @@ log = logging.getLogger(__name__)
 MAX_FOLDER_ROUNDS = 4
 MAX_ENTRIES = 100_000
 # One text query: at most this many files and about this many bytes of text.
-TEXTS_PER_QUERY = 100
+TEXTS_PER_QUERY = 200
 TEXT_BYTES_PER_QUERY = 2_000_000
 CHECKS_PER_QUERY = 100
 
@@ -102,9 +102,13 @@ class Cost:
     limit: int | None = None
     reset_at: str | None = None
     waited: float = 0.0
+    by_kind: dict[str, int] = field(default_factory=dict)  # queries: fetch, folders, texts...
+    seconds: float = 0.0  # answer time of all queries (GitHub's server time and the wire)
 
     def as_dict(self) -> dict[str, Any]:
         return {"queries": self.queries, "points": self.points, "timeouts": self.timeouts,
+                "by_kind": dict(sorted(self.by_kind.items())),
+                "seconds": round(self.seconds, 1),
                 "rate_limited": self.rate_limited, "remaining": self.remaining,
                 "limit": self.limit, "reset_at": self.reset_at,
                 "waited_s": round(self.waited, 1)}
@@ -147,7 +151,7 @@ class GitHubGraphQL:
         self._notify = notify or (lambda message: log.info("%s", message))
         self.pace = Pace(clock=clock, sleep=self._sleep)
         self.sizer = BatchSize()
-        self.objects_sizer = BatchSize(size=50, high=TEXTS_PER_QUERY)
+        self.objects_sizer = BatchSize(size=100, high=TEXTS_PER_QUERY)
         self.cost = Cost()
         self._reset_epoch: float | None = None
         self._remaining: int | None = None
@@ -159,6 +163,8 @@ class GitHubGraphQL:
 
     def post(self, query: str, variables: dict[str, Any]) -> tuple[dict[str, Any], float]:
         """The JSON answer of one query (``data`` and ``errors``) and its seconds."""
+        kind = query.split("(", 1)[0].removeprefix("query ").strip().lower() or "other"
+        self.cost.by_kind[kind] = self.cost.by_kind.get(kind, 0) + 1
         attempts = max(1, self.settings.http_retries) + 1
         for attempt in range(1, attempts + 1):
             self._wait_for_budget()
@@ -167,6 +173,7 @@ class GitHubGraphQL:
                           limits=self.limits, health=self.health,
                           json={"query": query, "variables": variables})
             self.stats.count_request("github-graphql")
+            self.cost.seconds += answer.seconds
             self._read_headers(answer)
             body = self._judge(answer, attempt)
             if body is None:

@@ -106,7 +106,8 @@ def objects_query(asks: list[Ask], expressions: list[list[str]], selection: str,
             objs.append(f"x{j}: object(expression: $e{i}_{j}) {{ {selection} }}")
         fields.append(_repo(i, " ".join(objs)))
     decl = ", ".join(p for p in (decl, ", ".join(extra)) if p)
-    return f"query Objects({decl}) {{ {' '.join(fields)} {RATE} }} {fragments}", values
+    name = "Folders" if "Tree1" in selection else "Texts"
+    return f"query {name}({decl}) {{ {' '.join(fields)} {RATE} }} {fragments}", values
 
 
 def folders_query(asks: list[Ask], expressions: list[list[str]], levels: int = TREE_LEVELS
