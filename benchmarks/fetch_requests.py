@@ -131,10 +131,16 @@ def run_api(api: str, n: int, seed: int) -> list[dict[str, Any]]:
                   f"  GraphQL points {points:>4} ({queries} queries)"
                   f"  units/repo {figures['units_per_repo']:.3f}"
                   f"  raw/repo {figures['raw_per_repo']:.1f}  304s {gh.counts['not_modified']:>4}"
-                  f"  {took:.1f} s local")
+                  f"  {took:.1f} s local" + _kinds(figures["by_kind"]))
             out.append(figures)
         conn.close()
     return out
+
+
+def _kinds(by_kind: dict[str, float]) -> str:
+    if not by_kind:
+        return ""
+    return "  queries/repo " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(by_kind.items()))
 
 
 def hours(api: str, repos: float, phase: dict[str, Any]) -> tuple[float, float]:

@@ -45,17 +45,18 @@ from survey.store import sample as sample_store
 NEW_REPOS_PER_PAPER = 0.27
 MIN_PAPERS_FOR_RATIO = 500
 # Charged units per repository (GraphQL points + REST core requests), measured by
-# benchmarks/fetch_requests.py on 1,000 synthetic repositories (README, "Measured").
+# benchmarks/fetch_requests.py on 400 synthetic repositories (README, "Measured"); "known" is
+# a re-check with 10% of the repositories pushed since.
 UNITS = {
-    ("rest", "first"): 3.02, ("rest", "known"): 0.30,
-    ("graphql", "first"): 0.16, ("graphql", "known"): 0.04,
+    ("rest", "first"): 3.03, ("rest", "known"): 0.30,
+    ("graphql", "first"): 0.14, ("graphql", "known"): 0.02,
 }
-# Wall seconds per charged unit at GitHub's pace. REST: serial requests of ~0.4 s (GitHub
-# advises serial requests; 900 points a minute per endpoint is never reached). GraphQL: a
-# query of a batch is kept to 2-6 s by the batch sizing (GitHub cuts at 10 s), and the server
-# may spend at most 60 s a minute: ~4 s a point. Assumptions about GitHub's answer times,
-# which cannot be measured here.
-SECONDS = {"rest": 0.4, "graphql": 4.0}
+# Wall seconds per charged unit at GitHub's pace, from the same benchmark's projection: REST
+# serial requests of ~0.4 s plus raw downloads (4 at a time, ~0.15 s each); GraphQL about
+# 4 s per batch query, 2 s per text query, 1 s per check (GitHub cuts at 10 s; requests are
+# serial, so its 60 s of server time a minute is never passed). ASSUMED answer times of the
+# real service, which cannot be measured here.
+SECONDS = {"rest": 0.66, "graphql": 2.4}
 GRAPHQL_HOURLY = 5000
 
 
