@@ -89,6 +89,9 @@ def render_status(status: dict[str, Any]) -> RenderableType:
         if len(w["short_windows"]) > MAX_SHORT_SHOWN:
             _row(table, "  short", f"... and {len(w['short_windows']) - MAX_SHORT_SHOWN} more",
                  style="yellow")
+    if sample := status.get("sample"):  # survey crawl --sample (issue 11)
+        _row(table, "sample", f"{sample['fraction']:g} of the linked repositories:"
+                              f" {sample['repositories']:,} fetched")
     if not status["runs"]:
         _row(table, "runs", "none yet")
     for r in status["runs"]:

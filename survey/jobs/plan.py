@@ -124,9 +124,8 @@ def plan_crawl(settings: Settings, *, since: str | datetime, until: str | dateti
     api = github_api_for(settings)
     units = new * UNITS[(api, "first")] + due * UNITS[(api, "known")]
     per_hour, remaining, source = _budget(settings, api)
-    github_hours = units / per_hour if per_hour else 0.0
-    if remaining is not None and units <= remaining:
-        github_hours = 0.0 if units == 0 else github_hours
+    # What is left of this hour is spent at once; the rest at the hourly budget.
+    github_hours = max(0.0, units - (remaining or 0)) / per_hour if per_hour else 0.0
     return Plan(
         since=start.isoformat(), until=end.isoformat(), categories=list(cats), windows=windows,
         papers_estimated=papers, arxiv_requests=requests,
