@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from crawler.official import is_official, mask
+from crawler.official import mask, verdict
 from crawler.urls import (
     KINDS,
     REPO_KEY_PATTERN,
@@ -27,10 +27,14 @@ from crawler.urls import (
     prepare,
 )
 
-__all__ = ["KINDS", "LINKS_VERSION", "REPOSITORY_KINDS", "REPO_KEY_PATTERN", "Link", "LinkKind",
-           "extract_links", "normalise", "paper_links"]
+__all__ = ["JUDGE", "KINDS", "LINKS_VERSION", "REPOSITORY_KINDS", "REPO_KEY_PATTERN", "Link",
+           "LinkKind", "extract_links", "normalise", "paper_links"]
 
-LINKS_VERSION = "2.0"
+LINKS_VERSION = "2.1"
+
+# Which judge sets ``official``: "rules" (crawler.official.verdict) or "model" (the learned
+# OfficialModel). Chosen by benchmarks/links_official_eval.py on the tune split's accuracy.
+JUDGE = "rules"
 
 
 @dataclass(frozen=True)
@@ -50,20 +54,26 @@ class Link:
         return self.kind in REPOSITORY_KINDS
 
 
-def _merge(links: list[Link]) -> list[Link]:
-    """One link per key, first mention kept, official when any mention is official."""
-    merged: dict[str, Link] = {}
-    for link in links:
-        seen = merged.get(link.repo)
-        if seen is None:
-            merged[link.repo] = link
-        elif link.official and not seen.official:
-            merged[link.repo] = replace(seen, official=True)
-    return list(merged.values())
+Judged = tuple[Link, "bool | None"]
 
 
-def extract_links(text: str, source: str) -> list[Link]:
-    """Links in one field, in order of appearance, one per key. Never raises."""
+def _merge(judged: list[Judged]) -> list[Link]:
+    """One link per key, first mention kept. A key is official when any mention of it has an own
+    cue; else a mention when any has a mention cue; else (only bare links) official."""
+    first: dict[str, Link] = {}
+    cues: dict[str, set[bool | None]] = {}
+    for link, found in judged:
+        first.setdefault(link.repo, link)
+        cues.setdefault(link.repo, set()).add(found)
+    merged = []
+    for key, link in first.items():
+        official = True in cues[key] or False not in cues[key]
+        merged.append(link if link.official == official else replace(link, official=official))
+    return merged
+
+
+def _judged(text: str, source: str) -> list[Judged]:
+    """Every keyed link in one field with its verdict (True, False or None for no cue)."""
     if not isinstance(text, str) or not text or not has_hint(text):
         return []
     text = prepare(text)
@@ -71,20 +81,24 @@ def extract_links(text: str, source: str) -> list[Link]:
     if not spans:
         return []
     masked = mask(text, spans)
-    links: list[Link] = []
-    official_repos: set[str] = set()
+    judged: list[Judged] = []
+    own: set[str] = set()
     for span in spans:
-        if not span.repo or span.repo in official_repos:
+        if not span.repo or span.repo in own:
             continue  # not a link we keep, or a repeat of one already known official
-        official = is_official(masked, span.start, span.end)
-        if official:
-            official_repos.add(span.repo)
-        links.append(Link(repo=span.repo, host=span.host, kind=span.kind, url=https(span.url),
-                          official=official, source=source))
-    return _merge(links)
+        found = verdict(masked, span.start, span.end, span.repo)
+        if found:
+            own.add(span.repo)
+        judged.append((Link(repo=span.repo, host=span.host, kind=span.kind, url=https(span.url),
+                            official=found is not False, source=source), found))
+    return judged
+
+
+def extract_links(text: str, source: str) -> list[Link]:
+    """Links in one field, in order of appearance, one per key. Never raises."""
+    return _merge(_judged(text, source))
 
 
 def paper_links(abstract: str, comment: str | None) -> list[Link]:
     """A paper's links: abstract's first, then the comment's, deduplicated by key."""
-    return _merge(extract_links(abstract or "", "abstract") + extract_links(comment or "",
-                                                                             "comment"))
+    return _merge(_judged(abstract or "", "abstract") + _judged(comment or "", "comment"))

@@ -9,15 +9,18 @@ learned alternative (logistic regression over the same words), measured beside t
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from crawler.urls import Span, find_spans, has_hint, prepare
 
-__all__ = ["OfficialModel", "context_features", "is_official", "mask", "train_model"]
+__all__ = ["KNOWN_LIBRARIES", "OfficialModel", "context_features", "is_official", "mask",
+           "MODEL_FILE", "train_model", "verdict"]
 
 # Strong cues that the link is the paper's own code, data, models or page.
 _OWN = re.compile(r"""\b(?:
@@ -56,11 +59,12 @@ _MENTION = re.compile(r"""(?:\b(?:
   | reimplementation | re-implementation | original(?:\s+(?!our\b)[\w-]+){0,2}
   | third[-\s]party(?:\s+[\w-]+){0,2} | et\s+al | adapt\w* | modif\w* | fork\w*
   | provided\s+by | courtesy\s+of | thanks?\s+to | thank | authors\s+of | their(?:\s+[\w-]+){0,2}
-  | such\s+as | including | rel(?:y|ies|ying)\s+on | leverag\w* | powered\s+by
+  | such\s+as | rel(?:y|ies|ying)\s+on | leverag\w* | powered\s+by
   | implemented\s+(?:in|with) | run\s+with | extend\w*
   | fine-?tun\w* | initiali[sz]\w* | evaluated?\s+on | benchmarked\s+on
-  | the(?:\s+[\w-]+){1,3}\s+(?:library|toolkit|package|framework|tool)
-  | the(?:\s+(?!our\b)[\w-]+){0,3}\s+(?:implementation|toolbox|platform)\s+(?:at|in|from|on)
+  | the(?:\s+(?!(?:our|this|these|of)\b)[\w-]+){1,3}\s+(?:library|toolkit|package|framework|tool)
+  | the(?:\s+(?!(?:our|this|these)\b)[\w-]+){0,3}\s+(?:implementation|toolbox|platform)
+        \s+(?:at|in|from|on)
   | install\w* | requires? | required
 )\b|\be\.g\.|使用|사용|基于|基於)""", re.IGNORECASE | re.VERBOSE)
 
@@ -68,10 +72,30 @@ _MENTION = re.compile(r"""(?:\b(?:
 # unless its own sentence says "our", is a mention ("## Acknowledgement\n- [MMCV](URL)").
 _MENTION_HEADING = re.compile(
     r"^[ \t]*#{1,6}[^\n]*\b(?:acknowledg\w*|credits?|references?|requirements?|dependenc\w*|"
-    r"prerequisites?|third[- ]party|related\s+(?:work|projects?))\b[^\n]*$",
+    r"prerequisites?|third[- ]party|related\s+(?:work|projects?)|datasets?|baselines?)\b[^\n]*$",
     re.IGNORECASE | re.MULTILINE)
 _OUR = re.compile(r"\b(?:our|ours|we\s+release|we\s+provide)\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:our|ours|we|us)\b", re.IGNORECASE)
 _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]", re.MULTILINE)
+
+# Widely used frameworks and toolkits (keys): papers build on them far more often than they
+# release them, so a link to one is a mention unless its sentence says "our"/"we release". The
+# few papers that present the toolkit itself are misjudged; the list is domain knowledge, kept
+# short, and not grown from the labelled set's errors.
+KNOWN_LIBRARIES = frozenset("github.com/" + key for key in """
+pytorch/pytorch pytorch/vision pytorch/audio pytorch/fairseq facebookresearch/fairseq
+facebookresearch/detectron2 facebookresearch/maskrcnn-benchmark facebookresearch/detectron
+huggingface/transformers huggingface/diffusers huggingface/datasets huggingface/peft
+huggingface/accelerate huggingface/pytorch-image-models rwightman/pytorch-image-models
+open-mmlab/mmdetection open-mmlab/mmsegmentation open-mmlab/mmcv open-mmlab/mmpose
+open-mmlab/mmaction2 open-mmlab/mmdetection3d open-mmlab/mmengine open-mmlab/mmpretrain
+open-mmlab/mmclassification open-mmlab/mmocr open-mmlab/mmediting open-mmlab/mmagic
+nvidia/apex nvidia/megatron-lm microsoft/deepspeed tensorflow/tensorflow tensorflow/models
+keras-team/keras google/jax jax-ml/jax google/flax pyg-team/pytorch_geometric
+rusty1s/pytorch_geometric dmlc/dgl scikit-learn/scikit-learn lightning-ai/lightning
+lightning-ai/pytorch-lightning pytorchlightning/pytorch-lightning espnet/espnet
+allenai/allennlp dlr-rm/stable-baselines3 openai/baselines
+""".split())
 
 # Sentence ends: . ! ? ; (not after common abbreviations) and the CJK full stop.
 _SENTENCE_END = re.compile(
@@ -79,6 +103,7 @@ _SENTENCE_END = re.compile(
     r"(?<!\bFig\.)(?<!\bEq\.)|。|\n[ \t]*\n"
     r"|\n(?=[ \t]*(?:#{1,6}[ \t]|[-*+][ \t]|\d{1,2}\.[ \t]|\\item\b))"  # a heading, a list item
 )
+_END_CHARS = re.compile(r"[.!?;\n\u3002]")
 _PRE_WORDS = 12
 _POST_WORDS = 8
 _CONTEXT_CHARS = 400
@@ -125,8 +150,13 @@ def _before(masked: str, start: int) -> list[str]:
     lo = max(0, start - _CONTEXT_CHARS)
     before = masked[lo:start]
     cut = 0
-    for m in _SENTENCE_END.finditer(before):
-        cut = m.end()
+    # Only a character of _END_CHARS can start a sentence end: try the full pattern there, from
+    # the last one back (a cheap C-level scan instead of the full pattern at every position).
+    for i in reversed([m.start() for m in _END_CHARS.finditer(before)]):
+        m = _SENTENCE_END.match(before, i)
+        if m:
+            cut = m.end()
+            break
     return before[cut:].split()[-_PRE_WORDS:]
 
 
@@ -137,33 +167,38 @@ def _after(masked: str, end: int) -> str:
     return " ".join(after[: m.start() if m else len(after)].split()[:_POST_WORDS])
 
 
-def is_official(masked: str, start: int, end: int) -> bool:
-    """Own code or mention, from the cue words of the sentence around ``masked[start:end]``.
+def verdict(masked: str, start: int, end: int, repo: str = "") -> bool | None:
+    """Own (True), mention (False), or None when no cue decides (a bare link).
 
     In the link's sentence, the nearest strong cue among the last 12 words before the link
     decides, else a weak cue there means own. An earlier link in the sentence bounds the clause:
     the words since that link are consulted first, the whole window only if they hold no cue
-    ("builds on URL1 and is available at URL2" vs "based on URL1 and URL2"). Failing all that,
-    the same among the next 8 words after the link; failing that the link is official (a bare
-    link in an abstract or comment is nearly always the authors').
+    ("builds on URL1 and is available at URL2" vs "based on URL1 and URL2"). A link to a
+    well-known framework or toolkit (``KNOWN_LIBRARIES``), or one under a heading that lists
+    others' work, is a mention unless its sentence speaks in the first person. Failing all that,
+    the same among the next 8 words after the link.
     """
     words = _before(masked, start)
-    marked = [i for i, word in enumerate(words) if _PLACEHOLDER in word]
-    if marked:
-        verdict = _cue(" ".join(words[marked[-1] + 1:]), nearest_last=True)
-        if verdict is not None:
-            return verdict
     sentence = " ".join(words)
+    if repo in KNOWN_LIBRARIES and not _FIRST_PERSON.search(sentence):
+        return False  # "Install [apex](URL)", "Source Code: URL" in a demo of mmsegmentation
     if _under_mention_heading(masked, start) and not _OUR.search(sentence):
         return False  # "## Acknowledgement\nThis repo builds on the awesome [bert](URL)"
-    verdict = _strong(sentence, nearest_last=True)
-    if verdict is not None:
-        return verdict
-    verdict = _cue(" ".join(words), nearest_last=True)
-    if verdict is not None:
-        return verdict
-    verdict = _cue(_after(masked, end), nearest_last=False)
-    return True if verdict is None else verdict
+    marked = [i for i, word in enumerate(words) if _PLACEHOLDER in word]
+    if marked:
+        found = _cue(" ".join(words[marked[-1] + 1:]), nearest_last=True)
+        if found is not None:
+            return found
+    found = _cue(sentence, nearest_last=True)
+    if found is not None:
+        return found
+    return _cue(_after(masked, end), nearest_last=False)
+
+
+def is_official(masked: str, start: int, end: int, repo: str = "") -> bool:
+    """``verdict`` with the default for a bare link: official (a bare link in an abstract or
+    comment is nearly always the authors')."""
+    return verdict(masked, start, end, repo) is not False
 
 
 def _under_mention_heading(masked: str, start: int) -> bool:
@@ -179,10 +214,19 @@ def _under_mention_heading(masked: str, start: int) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*|[\u4e00-\u9fff]")
+MODEL_FILE = Path(__file__).with_name("official_model.json")
 
 
-def _features(masked: str, start: int, end: int, source: str) -> str:
-    """Bag of words of the link's context, tagged by side: ``b:word``, ``a:word``, bigrams."""
+def _line_of(masked: str, start: int) -> str:
+    """The text of the link's line before the link (bounded)."""
+    lo = max(0, start - _CONTEXT_CHARS)
+    return masked[lo:start].rpartition("\n")[2]
+
+
+def _features(masked: str, start: int, end: int, source: str, repo: str) -> str:
+    """The link's context as tagged tokens: words before (``b:``), after (``a:``), bigrams, the
+    three nearest words, and structure: the rules' verdict, list item, table row, heading,
+    first person, a known library, the link's kind, whether its name recurs in the text."""
     before = [w for word in _before(masked, start) for w in _WORD.findall(word.lower())]
     after = _WORD.findall(_after(masked, end).lower())
     feats = [f"b:{w}" for w in before] + [f"a:{w}" for w in after]
@@ -191,6 +235,22 @@ def _features(masked: str, start: int, end: int, source: str) -> str:
     feats.append(f"src:{source}")
     if not before:
         feats.append("b:<none>")
+    found = verdict(masked, start, end, repo)
+    feats.append(f"rule:{'none' if found is None else 'own' if found else 'mention'}")
+    line = _line_of(masked, start).lstrip()
+    if line[:1] in ("-", "*", "+") or line[:2].rstrip(".").isdigit() or line.startswith("\\item"):
+        feats.append("s:list")
+    if "|" in line:
+        feats.append("s:table")
+    if _under_mention_heading(masked, start):
+        feats.append("s:mention-heading")
+    if _FIRST_PERSON.search(" ".join(_before(masked, start))):
+        feats.append("s:first-person")
+    if repo in KNOWN_LIBRARIES:
+        feats.append("s:library")
+    name = repo.rpartition("/")[2]
+    if len(name) > 3 and masked.lower().count(name) > masked.lower().count(repo):
+        feats.append("s:name-recurs")
     return " ".join(feats)
 
 
@@ -212,7 +272,7 @@ def _field_contexts(text: str, source: str) -> list[tuple[str, str]]:
     text = prepare(text)
     spans = find_spans(text)
     masked = mask(text, spans)
-    return [(_features(masked, s.start, s.end, source), s.repo) for s in spans if s.repo]
+    return [(_features(masked, s.start, s.end, source, s.repo), s.repo) for s in spans if s.repo]
 
 
 def context_features(abstract: str, comment: str | None) -> list[tuple[str, str]]:
@@ -243,6 +303,11 @@ class OfficialModel:
         return {"bias": self.bias, "weights": dict(sorted(self.weights.items()))}
 
     @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> OfficialModel:
+        """The committed weights (``benchmarks/links_official_eval.py --train`` writes them)."""
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+    @classmethod
     def from_json(cls, data: dict[str, Any]) -> OfficialModel:
         return cls(weights={str(k): float(v) for k, v in data["weights"].items()},
                    bias=float(data["bias"]))
@@ -263,5 +328,7 @@ def train_model(texts: Sequence[str], labels: Sequence[bool], c: float = 1.0) ->
     clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
     clf.fit(x, [int(v) for v in labels])
     names = vectorizer.get_feature_names_out()
-    weights = {str(n): float(w) for n, w in zip(names, clf.coef_[0], strict=True) if abs(w) > 1e-6}
-    return OfficialModel(weights=weights, bias=float(clf.intercept_[0]))
+    # Rounded so the committed file is small and loads back equal.
+    weights = {str(n): round(float(w), 6) for n, w in zip(names, clf.coef_[0], strict=True)
+               if abs(w) >= 1e-6}
+    return OfficialModel(weights=weights, bias=round(float(clf.intercept_[0]), 6))

@@ -49,7 +49,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
     DecodeError,
-    MaxRetryError,
+    HTTPError,
     NameResolutionError,
     NewConnectionError,
     ProtocolError,
@@ -274,8 +274,8 @@ def mapped_errors(endpoint: Endpoint, limits: Limits | None = None) -> Iterator[
                               " characters a header cannot hold?): check the token's value"
                               ) from None
         raise
-    except (requests.exceptions.RequestException, MaxRetryError, ProtocolError, OSError,
-            DecodeError, zlib.error) as exc:
+    except (requests.exceptions.RequestException, HTTPError, OSError, zlib.error) as exc:
+        # HTTPError: urllib3's own base, raised while the body is streamed from ``raw``.
         raise ServiceError(f"{endpoint.service}: {reason_of(exc, limits)} ({endpoint.where()})",
                            url=endpoint.base_url, transport=True) from exc
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from survey.core.vocab import KINDS, REPOSITORY_KINDS, LinkKind
 
 __all__ = ["KINDS", "REPOSITORY_KINDS", "REPO_KEY_PATTERN", "LinkKind", "Span", "find_spans",
-           "https", "normalise", "prepare"]
+           "MAX_SPANS", "https", "normalise", "prepare"]
 
 
 
@@ -202,7 +202,10 @@ def _split_url(url: str) -> tuple[str, list[str]] | None:
         host = host[4:]
     if not _HOST.fullmatch(host):
         return None
-    return host, [s for s in path.lower().split("/") if s]
+    segs = [s for s in path.lower().split("/") if s]
+    if segs and segs[-1].strip("."):  # "huggingface.co/spaces.git" is huggingface.co/spaces
+        segs[-1] = _strip_name(segs[-1])
+    return host, segs
 
 
 def _github_family(host: str, segs: list[str]) -> Result | None:
@@ -293,6 +296,21 @@ _SCHEME_WRAP = re.compile(
     r"|://[ \t]*\r?\n[ \t]*)")
 _TRAIL = ".,;:!?*'"
 _MAX_JOINS = 3
+# Where a URL can start: a scheme, an SSH remote, or the name of a code host (the full pattern
+# is tried only there). Every match of _URL starts at, or a host token before, one of these.
+_ANCHOR_PATTERN = (r"https?://|ssh://|git@|(?:github|githubusercontent|gitlab|bitbucket|codeberg"
+                   r"|huggingface|hf|sourceforge|gitee|framagit|sr|salsa|readthedocs|git|gitea"
+                   r"|forgejo|gogs)\.")
+_ANCHOR_ANY_CASE = re.compile(_ANCHOR_PATTERN, re.IGNORECASE | re.ASCII)
+# The same on lower-cased text, written with a leading character class: the regex engine then
+# skips ahead in C to the next possible first letter (IGNORECASE turns that optimisation off).
+_ANCHOR = re.compile(
+    r"[hsgbcfr](?:ttps?://|sh://|it@|(?:ithub|ithubusercontent|itlab|itbucket|odeberg"
+    r"|uggingface|f|ourceforge|itee|ramagit|r|alsa|eadthedocs|it|itea|orgejo|ogs)\.)", re.ASCII)
+_HOST_BACK = 256  # a host token is at most 253 characters
+# Links kept per field: an arXiv abstract has at most a few dozen; the bound keeps any input,
+# however many URLs it holds, to a bounded cost.
+MAX_SPANS = 1000
 # Every URL _URL can match contains one of these (lower case): a text without any is skipped
 # without running the regex (half of all abstracts have no link).
 _HINTS = ("://", "https:", "http:", "github", "gitlab.", "bitbucket.org", "codeberg.org",
@@ -358,27 +376,65 @@ def _should_join(raw: str, cont: str, newline: bool) -> bool:
     return unfinished and "/" in cont
 
 
+def _without_userinfo(rest: str) -> str:
+    """``user:password@host/path`` -> ``host/path``: credentials never leave the text."""
+    cut = len(rest)
+    for sep in "/?#":
+        found = rest.find(sep)
+        if found != -1:
+            cut = min(cut, found)
+    at = rest.rfind("@", 0, cut)
+    return rest[at + 1:] if at != -1 else rest
+
+
 def https(url: str) -> str:
-    """The stored form of a found URL: https scheme, path and case as written."""
+    """The stored form of a found URL: https scheme, path and case as written, no user info
+    (``https://user:token@github.com/o/r`` is stored as ``https://github.com/o/r``)."""
     ssh = _SSH.match(url)
     if ssh:
         return "https://" + ssh.group(1) + "/" + ssh.group(2)
     low = url[:8].lower()
     if low.startswith("https://"):
-        return "https://" + url[8:]
+        return "https://" + _without_userinfo(url[8:])
     if low.startswith("http://"):
-        return "https://" + url[7:]
-    return "https://" + url
+        return "https://" + _without_userinfo(url[7:])
+    return "https://" + _without_userinfo(url)
 
 
-def _raw_spans(text: str) -> list[tuple[int, int, str]]:
-    """All URL spans ``(start, end, raw)``; line-wrapped URLs are joined."""
+def _url_at(text: str, anchor: re.Match[str]) -> re.Match[str] | None:
+    """The URL that an anchor hit belongs to: a scheme or SSH remote starts at the hit; a bare
+    host may start earlier (``owner.github.io``, ``raw.githubusercontent.com``), at the start
+    of its host token, or at the hit itself (``1github.com`` after a footnote mark)."""
+    hit = anchor.start()
+    if anchor.group(0)[-1] != ".":
+        return _URL.match(text, hit)
+    start = hit
+    while start > 0 and hit - start < _HOST_BACK and (text[start - 1].isalnum()
+                                                      or text[start - 1] in "-."):
+        start -= 1
+    found = _URL.match(text, start) if start != hit else None
+    return found or _URL.match(text, hit)
+
+
+def _raw_spans(text: str, limit: int = MAX_SPANS) -> list[tuple[int, int, str]]:
+    """URL spans ``(start, end, raw)``, at most ``limit``; line-wrapped URLs are joined.
+
+    A cheap anchor search (a scheme, ``git@`` or a code host's name) finds the places worth
+    trying the full URL pattern at, so text without links costs one C-level scan."""
     found: list[tuple[int, int, str]] = []
+    lowered = text.lower()
+    # lower() keeps positions for ASCII; a few other letters change length (U+0130).
+    same = len(lowered) == len(text)
+    anchors, haystack = (_ANCHOR, lowered) if same else (_ANCHOR_ANY_CASE, text)
     pos = 0
-    while True:
-        m = _URL.search(text, pos)
-        if m is None:
+    while len(found) < limit:
+        anchor = anchors.search(haystack, pos)
+        if anchor is None:
             return found
+        m = _url_at(text, anchor)
+        if m is None or m.end() <= pos:
+            pos = anchor.end()
+            continue
         raw, end = m.group(0), m.end()
         for _ in range(_MAX_JOINS):
             nxt = _WRAP_NEXT.match(text, end)
@@ -387,6 +443,7 @@ def _raw_spans(text: str) -> list[tuple[int, int, str]]:
             raw, end = raw + nxt.group(2), nxt.end()
         found.append((m.start(), end, raw))
         pos = end
+    return found
 
 
 def find_spans(text: str) -> list[Span]:

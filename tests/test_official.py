@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.links import extract_links, paper_links
+from crawler.links import JUDGE, extract_links, paper_links
 from crawler.official import OfficialModel, context_features, train_model
 
 URL = "https://github.com/a/b"
@@ -68,3 +68,42 @@ def test_learned_model_round_trip() -> None:
     assert [(lk.repo, lk.official) for lk in relabelled] == [("github.com/a/b", True),
                                                              ("github.com/c/d", False)]
     assert train_model(["b:x"], [True]).probability("b:x") > 0.5  # one class: a constant
+
+
+def test_a_known_library_is_a_mention_unless_the_sentence_speaks_for_the_authors() -> None:
+    lib = "https://github.com/open-mmlab/mmsegmentation"
+    assert [lk.official for lk in extract_links(f"Source Code: {lib}", "abstract")] == [False]
+    assert [lk.official for lk in extract_links(f"We present MMSeg, available at {lib}.",
+                                                "abstract")] == [True]
+    # a repository that is not a known library keeps the label's reading
+    assert [lk.official for lk in extract_links(f"Source Code: {URL}", "abstract")] == [True]
+
+
+def test_a_key_with_a_mention_cue_and_only_bare_repeats_is_a_mention() -> None:
+    text = ("2. Install [apex](https://github.com/NVIDIA/apex) for mixed-precision training\n\n"
+            "```bash\ngit clone https://github.com/NVIDIA/apex\ncd apex")
+    assert [lk.official for lk in extract_links(text, "abstract")] == [False]
+    # an own cue on any mention still wins
+    text = f"We use {URL} here. Our code is at {URL}."
+    assert [lk.official for lk in extract_links(text, "abstract")] == [True]
+
+
+def test_this_framework_is_not_a_library_mention() -> None:
+    text = f"We release the codes of this framework\\footnote{{\\url{{{URL}}}}} and hope."
+    assert [lk.official for lk in extract_links(text, "abstract")] == [True]
+    text = f"We run it with the PyTorch Lightning framework ({URL})."
+    assert [lk.official for lk in extract_links(text, "abstract")] == [False]
+
+
+def test_a_list_under_a_datasets_heading_is_a_mention() -> None:
+    text = f"## Datasets:\nThese datasets can be found below:\n- WikiSQL: Available at {URL}"
+    assert [lk.official for lk in extract_links(text, "abstract")] == [False]
+
+
+def test_the_committed_model_loads_and_the_judge_is_named() -> None:
+    model = OfficialModel.load()
+    assert model.weights and all(isinstance(v, float) for v in model.weights.values())
+    assert JUDGE in ("rules", "model")
+    features = context_features(f"Our code is at {URL}.", None)[0][0]
+    assert "rule:own" in features.split()
+    assert model.probability(features) > 0.5

@@ -74,6 +74,15 @@ def test_a_body_dripping_one_byte_a_second_stops_at_the_deadline() -> None:
         assert info.value.transport
 
 
+def test_a_body_that_stalls_is_a_transport_failure_not_a_crash() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
+    with drip(head, b"x" * 100, every=30.0) as server:
+        with pytest.raises(ServiceError, match="no answer within 1 s") as info:
+            send(session(), "GET", server.url + "/x", endpoint=endpoint(server.url),
+                 limits=FAST)
+        assert info.value.transport
+
+
 def test_a_gzip_bomb_stops_at_the_decompressed_cap_not_in_memory_error() -> None:
     with gzip_bomb() as server:
         with pytest.raises(AnswerTooLarge, match="decompressed") as info:

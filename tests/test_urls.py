@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -121,7 +122,7 @@ def test_labelled_file_is_usable_end_to_end() -> None:
     """Every record carries what the crawl fixture needs, with keys in the documented form."""
     records = [json.loads(line) for line in
                (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert {r["split"] for r in records} == {"tune", "held"}
+    assert {r["split"] for r in records} == {"tune", "held", "held2"}
     assert {r["set"] for r in records} == {"arxiv", "mention"}
     for r in records:
         assert set(r) >= {"id", "set", "split", "origin", "abstract", "comment", "links"}
@@ -131,3 +132,55 @@ def test_labelled_file_is_usable_end_to_end() -> None:
             assert normalise(w["repo"]) is not None and normalise(w["repo"])[0] == w["repo"]
     mentions = [w for r in records for w in r["links"] if w["official"] is False]
     assert len(mentions) >= 60
+    # issue 12's sizes: >= 150 arXiv abstracts/comments with links, >= 60 texts that link
+    # someone else's code
+    assert sum(r["set"] == "arxiv" and bool(r["links"]) for r in records) >= 150
+    assert sum(any(w["official"] is False and w["kind"] in REPOSITORY_KINDS for w in r["links"])
+               for r in records) >= 60
+
+
+def test_second_round_records_have_addresses_and_a_hashed_split() -> None:
+    """Records added in the second round (held2 or later ids) name a real address, and their
+    split is the hash rule fixed before any run: held2 when sha256's first byte is even."""
+    records = [json.loads(line) for line in
+               (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
+    first_round = {"arxiv": 55, "mention": 39}
+    second = [r for r in records if int(r["id"].split("-")[1]) > first_round[r["set"]]]
+    assert len(second) >= 140
+    for r in second:
+        assert r["origin"].startswith(("https://arxiv.org/abs/", "https://github.com/")), r["id"]
+        digest = hashlib.sha256((r["abstract"] + "\x00" + (r["comment"] or "")).encode()).digest()
+        assert r["split"] == ("held2" if digest[0] % 2 == 0 else "tune"), r["id"]
+
+
+@pytest.mark.parametrize("text", [
+    "Code: https://alice:ghp_SECRET123@github.com/Alice/Repo.",
+    "Code: http://ghp_SECRET123@github.com/Alice/Repo",
+    "Code: https://alice:ghp_SECRET123@www.github.com/Alice/Repo/tree/main",
+])
+def test_credentials_in_a_url_never_reach_the_link(text: str) -> None:
+    """Issue 9: user info in an abstract's URL is dropped before the URL is stored or keyed."""
+    [link] = paper_links(text, None)
+    assert link.repo == "github.com/alice/repo"
+    assert "SECRET" not in link.url and "@" not in link.url and "alice:" not in link.url
+    assert link.url.startswith("https://") and "github.com/Alice/Repo" in link.url
+
+
+def test_an_at_sign_after_the_host_is_kept() -> None:
+    [link] = paper_links("see https://github.com/o/r?ref=a@b", None)
+    assert link.url == "https://github.com/o/r?ref=a@b"
+
+
+@pytest.mark.parametrize("text", [
+    "\u0130stanbul: code at HTTPS://GitHub.com/O/R and gitlab.com/g/p",  # lower() grows the text
+    "Istanbul: code at HTTPS://GitHub.com/O/R and gitlab.com/g/p",
+])
+def test_links_are_found_whatever_the_case_and_letters_around(text: str) -> None:
+    assert repos(text) == [("github.com/o/r", "github"), ("gitlab.com/g/p", "gitlab")]
+
+
+def test_a_field_keeps_at_most_max_spans_links() -> None:
+    from crawler.urls import MAX_SPANS
+    text = " ".join(f"github.com/o/r{i}" for i in range(MAX_SPANS + 50))
+    links = extract_links(text, "abstract")
+    assert len(links) == MAX_SPANS and links[-1].repo == f"github.com/o/r{MAX_SPANS - 1}"
