@@ -235,6 +235,10 @@ class GitHubGraphQL:
         return self.settings.github_secondary_wait * 2 ** (attempt - 1)
 
     def _read_headers(self, answer: Answer) -> None:
+        """The GraphQL budget from ``x-ratelimit-*``, when they are GraphQL's own (a proxy or
+        an old server may send REST's ``core`` ones, which say nothing of points)."""
+        if answer.headers.get("x-ratelimit-resource", "graphql") != "graphql":
+            return
         remaining = answer.headers.get("x-ratelimit-remaining", "")
         reset = answer.headers.get("x-ratelimit-reset", "")
         if remaining.isdigit():

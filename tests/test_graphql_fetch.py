@@ -317,3 +317,20 @@ def test_client_refuses_to_start_without_a_token(gh) -> None:
 
     with pytest.raises(ConfigError, match="needs a token"):
         GitHubGraphQL(settings(gh, "graphql", github_token=None), RequestStats())
+
+
+def test_only_graphql_rate_limit_headers_are_read_as_the_points_budget(gh) -> None:
+    """A proxy's REST ``core`` headers saying 0 left do not park the GraphQL client."""
+    gh.add_fault(r"^/api/graphql$", 200, kind="graphql",
+                 body={"data": {"rateLimit": {"cost": 1, "remaining": 4000}}},
+                 headers={"x-ratelimit-resource": "core", "x-ratelimit-remaining": "0",
+                          "x-ratelimit-reset": str(int(time.time()) + 3000)})
+
+    def no_sleep(seconds: float) -> None:
+        raise AssertionError(f"waited {seconds} s")
+
+    client = GitHubGraphQL(settings(gh, "graphql"), RequestStats(), sleep=no_sleep)
+    client.post("query { rateLimit { cost remaining } }", {})
+    body, _ = client.post("query { rateLimit { cost remaining } }", {})
+    assert body["data"]["rateLimit"]["remaining"] == 4999
+    assert client.cost.points == 2 and client.cost.remaining == 4999
