@@ -20,11 +20,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from arxiv_server import IN_SCOPE, ArxivServer, in_scope, make_corpus, render_entry, render_feed  # noqa: E402,I001
+from support.arxiv_server import (  # noqa: E402,I001
+    IN_SCOPE, ArxivServer, in_scope, make_corpus, render_entry, render_feed,
+)
 
-from crawler.arxiv_client import ArxivClient  # noqa: E402
+from crawler.atom import parse_feed, parse_root  # noqa: E402
 from crawler.harvest import harvest, store_papers  # noqa: E402
 from crawler.http import RequestStats  # noqa: E402
+from survey.core.clock import FixedClock  # noqa: E402
 from survey.core.db import open_write, transaction  # noqa: E402
 from survey.core.settings import Settings  # noqa: E402
 
@@ -43,21 +46,20 @@ def main() -> None:
         stats = RequestStats()
         began = time.perf_counter()
         summary = harvest(conn, settings, since=since, until=until, categories=IN_SCOPE,
-                          stats=stats, progress=False, now=datetime(2024, 9, 1, tzinfo=UTC))
+                          stats=stats, clock=FixedClock(datetime(2024, 9, 1, tzinfo=UTC)))
         elapsed = time.perf_counter() - began
         stored = conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
         assert stored == wanted == summary.papers_new, (stored, wanted, summary)
 
         # the halves: parse one 2000-entry page; store 2000 papers into a fresh database
         page = render_feed({}, 2000, 0, (render_entry(p) for p in corpus[:2000]), 2000)
-        client = ArxivClient(settings, RequestStats())
         t0 = time.perf_counter()
-        feed = client._parse_answer("bench", 200, page)
+        feed = parse_feed(parse_root(page))
         parse_s = time.perf_counter() - t0
         conn2 = open_write(Path(tmp) / "store.db")
         t0 = time.perf_counter()
         with transaction(conn2):
-            _, _, links = store_papers(conn2, feed.results, "2026-01-01T00:00:00Z")
+            _, _, links = store_papers(conn2, feed.entries, "2026-01-01T00:00:00Z")
         store_s = time.perf_counter() - t0
 
     print(f"corpus                 {args.papers:,} papers, {wanted:,} in the default categories")

@@ -14,6 +14,17 @@ Modes:
 
 Renames: the canonical ``github.com/owner/name`` (lower case) is the ``repos`` row; the name as
 linked becomes a ``repo_aliases`` entry, and two names for the same remote id end as one row.
+
+Outages: a request that got no answer (``ServiceError.transport``) says nothing about the
+repository, so it is left exactly as it was (pending stays pending) and the run goes on, until
+the run's :class:`~crawler.transport.Health` sees the host down and raises
+:class:`~survey.core.errors.ServiceUnavailable`, which stops the run (exit 4) with everything
+committed so far kept. Dead links: a missing or blocked repository is asked again after 1, 2,
+4, ... months (``dead_recheck_max_months`` at most; blocked ones every
+``blocked_recheck_months``), not at every refresh.
+
+Hosts come from the registry of :mod:`crawler.hosts` (one :class:`~crawler.repo_host.RepoHost`
+per host name).
 """
 
 from __future__ import annotations
@@ -25,23 +36,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crawler.fetch_graphql import GraphQLFetch
-from crawler.github import GitHubClient
 from crawler.github_budget import check_anonymous, github_api_for
 from crawler.github_graphql import GitHubGraphQL
-from crawler.gitlab import GitLabClient
+from crawler.hosts import HostContext, Hosts, fetched_hosts, registered
 from crawler.http import RequestStats, redact
-from crawler.repo_host import Downloaded, Lookup, RepoMeta, Tree
+from crawler.repo_host import SYMLINK_MODE, Downloaded, Lookup, RepoHost, RepoMeta, Tree
 from crawler.selection import Selected, select_files
+from crawler.transport import Health
 from survey.core.clock import SYSTEM_CLOCK, Clock, stamp
 from survey.core.db import transaction
-from survey.core.errors import InputError, RateLimitError, ServiceError
+from survey.core.errors import InputError, RateLimitError, ServiceError, ServiceUnavailable
 from survey.core.events import SILENT, Events, Task
 from survey.core.settings import Settings
 from survey.core.vocab import (
     COMPLETE_STATUSES,
     KNOWN_STATUSES,
     REPOSITORY_KINDS,
-    LinkKind,
     RepoStatus,
 )
 from survey.store import repos as store
@@ -52,9 +62,16 @@ from survey.store.sample import in_sample
 # a few minutes after the last run's start would otherwise skip every month that is not 31 days.
 DUE_AFTER = timedelta(days=30)
 DUE_GRACE = timedelta(days=3)
-# link kind -> the one host we fetch it from
-FETCHED_HOSTS = {LinkKind.GITHUB.value: "github.com", LinkKind.GITLAB.value: "gitlab.com"}
+# A month of the dead-link schedule.
+MONTH = timedelta(days=30)
 MODES = ("pending", "due")
+# What an outcome is called when no answer came: the repository was left as it was.
+UNREACHED = "unreached"
+
+
+def fetched_kinds() -> dict[str, str]:
+    """Link kind -> the one host we fetch it from (the registry's)."""
+    return registered()
 
 
 @dataclass
@@ -115,7 +132,7 @@ class Work:
 def register_linked(conn: sqlite3.Connection, now: str) -> int:
     """A ``repos`` row for every newly linked repository (others get ``not_fetched``)."""
     with transaction(conn):
-        return store.register_linked(conn, FETCHED_HOSTS, now, REPOSITORY_KINDS)
+        return store.register_linked(conn, fetched_kinds(), now, REPOSITORY_KINDS)
 
 
 def select_work(conn: sqlite3.Connection, mode: str, now: datetime) -> list[Work]:
@@ -124,11 +141,10 @@ def select_work(conn: sqlite3.Connection, mode: str, now: datetime) -> list[Work
         raise InputError(f"unknown fetch mode {mode!r}: expected one of {', '.join(MODES)}")
     stale = stamp(now - DUE_AFTER + DUE_GRACE)
     work = []
-    for row in store.candidates(conn, tuple(FETCHED_HOSTS.values())):
+    for row in store.candidates(conn, fetched_hosts()):
         due = row.status in (RepoStatus.PENDING, RepoStatus.ERROR)
         if not due and mode == "due" and row.status in KNOWN_STATUSES:
-            checked = row.checked_at
-            due = checked is None or checked < stale or _active(row.pushed_at, checked)
+            due = _due(row, stale, stamp(now + DUE_GRACE))
         if due:
             work.append(Work(row.repo, row.host, row.official))
     work.sort(key=lambda w: not w.official)  # stable: keeps first_seen order within each group
@@ -138,6 +154,25 @@ def select_work(conn: sqlite3.Connection, mode: str, now: datetime) -> list[Work
 def _is_known(conn: sqlite3.Connection, repo: str) -> bool:
     row = store.get(conn, repo)
     return row is not None and row["status"] in KNOWN_STATUSES
+
+
+def _due(row: store.RepoRow, stale: str, soon: str) -> bool:
+    """A known repository worth asking again: dead links on their schedule, the others when
+    last checked more than a month ago or active."""
+    if row.status in (RepoStatus.MISSING, RepoStatus.BLOCKED) and row.next_check_at:
+        return row.next_check_at <= soon
+    checked = row.checked_at
+    return checked is None or checked < stale or _active(row.pushed_at, checked)
+
+
+def next_check(status: str, misses: int, checked: datetime, settings: Settings) -> str:
+    """When a dead link may be asked again: 1, 2, 4, ... months after this miss (capped),
+    blocked ones every ``blocked_recheck_months``."""
+    if status == RepoStatus.BLOCKED:
+        months = settings.blocked_recheck_months
+    else:
+        months = min(2 ** max(0, misses - 1), settings.dead_recheck_max_months)
+    return stamp(checked + months * MONTH)
 
 
 def _active(pushed_at: str | None, checked_at: str) -> bool:
@@ -161,13 +196,16 @@ def fetch_repositories(
     mode: str = "pending",
     events: Events = SILENT,
     clock: Clock = SYSTEM_CLOCK,
+    health: Health | None = None,
     sample: float | None = None,
 ) -> FetchSummary:
     """Register linked repositories, then fetch those ``mode`` selects; see the module doc.
 
-    ``sample`` (0 < f < 1) fetches only the repositories whose key hashes below ``f``
-    (:func:`survey.store.sample.in_sample`): the same ones every run, a superset for a larger
-    fraction. GitHub goes through GraphQL or REST as :func:`github_api_for` says.
+    ``health`` is the run's (shared with the other stages' clients); one is made when none is
+    given, so a host that is down always stops the stage. ``sample`` (0 < f < 1) fetches only
+    the repositories whose key hashes below ``f`` (:func:`survey.store.sample.in_sample`): the
+    same ones every run, a superset for a larger fraction. GitHub goes through GraphQL or REST
+    as :func:`github_api_for` says.
     """
     started = clock.now().astimezone(UTC)
     summary = FetchSummary(github_api=github_api_for(settings), sample=sample)
@@ -177,21 +215,23 @@ def fetch_repositories(
         work = [w for w in work if in_sample(w.repo, sample)]
     if not work:
         return summary
+    if health is None:
+        health = Health(settings.outage_after, settings.outage_seconds)
     on_github = [w for w in work if w.host == "github.com"]
     _before_github(conn, settings, stats, events, on_github)
-    github = GitHubClient(settings, stats, notify=events.info)
-    gitlab = GitLabClient(settings, stats, notify=events.info)
-    gql = (GitHubGraphQL(settings, stats, notify=events.info)
+    hosts = Hosts(HostContext(settings, stats, health, events.info))
+    gql = (GitHubGraphQL(settings, stats, health=health, notify=events.info)
            if summary.github_api == "graphql" and on_github else None)
     fetcher = _Fetcher(conn, settings, events, clock)
     try:
         with events.task("fetch repositories", total=len(work)) as task:
             if gql is not None:
-                GraphQLFetch(fetcher, github, gql, mode).run(on_github, task, summary.outcomes)
+                GraphQLFetch(fetcher, hosts.client("github.com"), gql, mode).run(
+                    on_github, task, summary.outcomes)
             rest = [w for w in work if gql is None or w.host != "github.com"]
-            _fetch_rest(fetcher, rest, github, gitlab, task, summary)
+            _fetch_rest(fetcher, rest, hosts, task, summary)
     finally:
-        _close(summary, gql, github, gitlab)
+        _close(summary, gql, hosts)
     with transaction(conn):
         summary.pruned_blobs = store.prune_blobs(conn)
     return summary
@@ -208,30 +248,27 @@ def _before_github(conn: sqlite3.Connection, settings: Settings, stats: RequestS
                    " token (5,000 with one)")
 
 
-def _fetch_rest(fetcher: _Fetcher, work: list[Work], github: GitHubClient,
-                gitlab: GitLabClient, task: Task, summary: FetchSummary) -> None:
-    """One repository at a time through its host's REST API."""
+def _fetch_rest(fetcher: _Fetcher, work: list[Work], hosts: Hosts, task: Task,
+                summary: FetchSummary) -> None:
+    """One repository at a time through its host's REST client (the registry's)."""
     for item in work:
-        client: GitHubClient | GitLabClient = github if item.host == "github.com" else gitlab
-        outcome = fetcher.fetch_one(client, item)
+        outcome = fetcher.fetch_one(hosts.client(item.host), item)
         if outcome is not None:
             summary.outcomes[outcome] += 1
         task.advance()
 
 
-def _close(summary: FetchSummary, gql: GitHubGraphQL | None, github: GitHubClient,
-           gitlab: GitLabClient) -> None:
+def _close(summary: FetchSummary, gql: GitHubGraphQL | None, hosts: Hosts) -> None:
     """Add the clients' counts to the summary and close them."""
     if gql is not None:
         summary.graphql = gql.cost.as_dict()
         gql.close()
-    for client in (github, gitlab):
-        totals = client.totals
-        summary.charged += totals["charged"]
-        summary.not_modified += totals["not_modified"]
-        summary.raw_downloads += totals["raw"]
-        summary.bytes += totals["bytes"]
-        client.close()
+    totals = hosts.totals()
+    summary.charged += totals.get("charged", 0)
+    summary.not_modified += totals.get("not_modified", 0)
+    summary.raw_downloads += totals.get("raw", 0)
+    summary.bytes += totals.get("bytes", 0)
+    hosts.close()
 
 
 class _Fetcher:
@@ -248,7 +285,7 @@ class _Fetcher:
     def checked(self) -> str:
         return stamp(self.clock.now())
 
-    def fetch_one(self, client: GitHubClient | GitLabClient, item: Work) -> str | None:
+    def fetch_one(self, client: RepoHost, item: Work) -> str | None:
         """Fetch one repository and commit its rows; the outcome, None when skipped."""
         row = store.get(self.conn, item.repo)
         if row is None or item.repo in self.done:
@@ -256,33 +293,35 @@ class _Fetcher:
         self.done.add(item.repo)
         return self.fetch_rest(client, item, row)
 
-    def fetch_rest(self, client: GitHubClient | GitLabClient, item: Work, row: sqlite3.Row
-                   ) -> str:
+    def fetch_rest(self, client: RepoHost, item: Work, row: sqlite3.Row) -> str:
         """One repository through the host's REST API (also GraphQL's fallback)."""
         complete = row["status"] in COMPLETE_STATUSES
         path = row["full_name"] if row["full_name"] else item.repo.split("/", 1)[1]
         try:
             lookup = client.lookup(path, row["etag"] if complete else None)
             return self._after_lookup(client, item, row, complete, lookup)
-        except RateLimitError:
-            raise  # cannot be waited out within bounds: stop the run, keep what is committed
+        except (RateLimitError, ServiceUnavailable):
+            raise  # a wait beyond bounds, a host down: stop the run, keep what is committed
         except ServiceError as exc:
             message = redact(str(exc), self.settings.github_token)
             self.events.detail(f"{item.repo}: {message}")
+            if exc.transport or (exc.status or 0) >= 500:
+                # No answer, or the host failing after retries, says nothing about the
+                # repository: leave it as it was (the run's health decides about the host).
+                self.done.discard(item.repo)
+                return UNREACHED
             with transaction(self.conn):
                 store.set_error(self.conn, item.repo, message, complete, self.checked())
             return RepoStatus.ERROR
 
-    def _after_lookup(self, client: GitHubClient | GitLabClient, item: Work,
-                      row: sqlite3.Row, complete: bool, lookup: Lookup) -> str:
+    def _after_lookup(self, client: RepoHost, item: Work, row: sqlite3.Row, complete: bool,
+                      lookup: Lookup) -> str:
         if lookup.outcome == "not_modified":
             with transaction(self.conn):
                 store.touch(self.conn, item.repo, self.checked())
             return "unchanged"
         if lookup.outcome in (RepoStatus.MISSING, RepoStatus.BLOCKED):
-            with transaction(self.conn):
-                store.set_status(self.conn, item.repo, lookup.outcome, lookup.detail,
-                                 self.checked())
+            self._dead(item, lookup)
             return lookup.outcome
         meta = lookup.meta
         if meta is None:
@@ -304,7 +343,7 @@ class _Fetcher:
         if sha is None or tree is None or not tree.entries:
             self._store(item, meta, sha, Tree([]), [], Downloaded(), RepoStatus.EMPTY)
             return RepoStatus.EMPTY
-        selected = select_files(tree.entries, self.settings)
+        selected = _code_only(select_files(tree.entries, self.settings), tree)
         have = store.stored_blobs(self.conn, {s.sha for s in selected})
         files = client.download(meta, sha, [s for s in selected if s.sha not in have])
         status = RepoStatus.TRUNCATED if tree.truncated else RepoStatus.OK
@@ -312,6 +351,15 @@ class _Fetcher:
             status = RepoStatus.ERROR
         self._store(item, meta, sha, tree, selected, files, status, have=have)
         return status
+
+    def _dead(self, item: Work, lookup: Lookup) -> None:
+        """Missing or blocked: stored with the time a refresh may ask again."""
+        now = self.clock.now().astimezone(UTC)
+        misses = store.misses_of(self.conn, item.repo) + 1
+        detail = redact(lookup.detail or "", self.settings.github_token) or None
+        with transaction(self.conn):
+            store.set_status(self.conn, item.repo, lookup.outcome, detail, stamp(now),
+                             next_check(lookup.outcome, misses, now, self.settings))
 
     def _store(self, item: Work, meta: RepoMeta, sha: str | None, tree: Tree | None,
                selected: list[Selected], files: Downloaded, status: str, *,
@@ -322,24 +370,36 @@ class _Fetcher:
         """
         canonical = f"{item.host}/{meta.full_name.lower()}"
         checked = self.checked()
+        detail = _detail(files, tree)
         with transaction(self.conn):
             store.claim(self.conn, item.repo, item.host, canonical, meta.remote_id, checked)
             store.write_fetched(self.conn, canonical, _fetched(meta, sha), status,
-                                _detail(files, tree), checked)
+                                redact(detail, self.settings.github_token) if detail else None,
+                                checked)
             if tree is not None:
                 store.replace_files(
-                    self.conn, canonical, ((e.path, e.type, e.sha, e.size) for e in tree.entries),
+                    self.conn, canonical,
+                    ((e.path, e.type, e.sha, e.size, e.mode) for e in tree.entries),
                     [store.FileRecord(s.path, s.sha, s.role) for s in selected],
                     files.contents, have or set())
+
+
+def _code_only(selected: list[Selected], tree: Tree) -> list[Selected]:
+    """Symbolic links are never downloaded as code (the raw host serves the target's path)."""
+    links = {e.path for e in tree.entries if e.mode == SYMLINK_MODE}
+    return [s for s in selected if s.path not in links] if links else selected
 
 
 def _detail(files: Downloaded, tree: Tree | None) -> str | None:
     if files.failed:
         return f"{len(files.failed)} file(s) failed to download, e.g. {files.failed[0]}"
     if files.skipped:
-        return f"{len(files.skipped)} selected file(s) not stored (missing, too big or altered)"
+        path, why = next(iter(files.skipped.items()))
+        return (f"{len(files.skipped)} selected file(s) not stored (missing, too big, altered"
+                f" or not code), e.g. {path[:200]}: {why}")
     if tree is not None and tree.truncated:
-        return f"tree truncated by the host; walked {len(tree.entries)} entries within caps"
+        return (f"tree truncated ({tree.why or 'by the host'}); stored {len(tree.entries):,}"
+                " entries")
     return None
 
 

@@ -25,11 +25,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from crawler.github import GitHubClient, valid_name
+from crawler.github import valid_name
 from crawler.github_graphql import Found, GitHubGraphQL
 from crawler.graphql_query import Ask
 from crawler.http import redact
-from crawler.repo_host import Downloaded, Tree, git_blob_sha
+from crawler.repo_host import Downloaded, RepoHost, Tree, git_blob_sha
 from crawler.selection import Selected, select_files
 from survey.core.db import transaction
 from survey.core.errors import RateLimitError, ServiceError, ServiceUnavailable
@@ -60,7 +60,7 @@ class _Job:
     have: set[str] = field(default_factory=set)
     contents: dict[str, bytes] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
     truncated: bool = False
     alias_of: str | None = None  # another job of this group fetches the same repository
 
@@ -68,7 +68,7 @@ class _Job:
 class GraphQLFetch:
     """Runs GitHub work items through GraphQL, with REST for what GraphQL cannot answer."""
 
-    def __init__(self, fetcher: _Fetcher, rest: GitHubClient, gql: GitHubGraphQL, mode: str
+    def __init__(self, fetcher: _Fetcher, rest: RepoHost, gql: GitHubGraphQL, mode: str
                  ) -> None:
         self.fetcher = fetcher
         self.conn = fetcher.conn

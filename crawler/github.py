@@ -4,8 +4,12 @@ Endpoints (DESIGN.md): ``GET /repos/{o}/{r}`` (a 301 leads to ``/repositories/{i
 ``GET /repos/{o}/{r}/commits/{branch}`` (the head sha, ``application/vnd.github.sha``: a 40-byte
 answer), ``GET /repos/{o}/{r}/git/trees/{sha}?recursive=1`` and the raw host at the head sha.
 Outcomes a caller stores rather than crashes on: 404 missing, 451 or a 403 carrying ``block``
-blocked, 409 empty. The token goes only into the ``Authorization`` header of this client's
-sessions; messages are passed through :func:`crawler.http.redact` as a second line of defence.
+blocked, 409 empty (``size: 0`` in the metadata says nothing: GitHub computes it lazily).
+Tree entries keep their ``mode``: ``120000`` is a symbolic link, never downloaded as code. A
+truncated tree is walked folder by folder within ``max_tree_requests``, ``max_tree_entries``
+and ``max_tree_depth``. The token goes only into the ``Authorization`` header of this client's
+sessions (refused before any request when no header can carry it); everything stored or shown
+passes :func:`crawler.http.redact` as a second line of defence.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from crawler.repo_host import (
     json_body,
 )
 from crawler.selection import Selected, TreeEntry, is_vendored
+from crawler.transport import Answer, Endpoint, Health
 from survey.core.errors import ConfigError, ServiceError
 from survey.core.settings import Settings
 
@@ -54,22 +59,26 @@ class GitHubClient(PoliteClient):
         settings: Settings,
         stats: RequestStats,
         *,
+        health: Health | None = None,
         sleep: Callable[[float], None] | None = None,
         notify: Callable[[str], None] | None = None,
     ) -> None:
-        super().__init__(settings, stats, service="github", token=settings.github_token,
-                         sleep=sleep, notify=notify)
         self.api = settings.github_api_url.rstrip("/")
+        super().__init__(settings, stats,
+                         endpoint=Endpoint("github", "GITHUB_API_URL", self.api),
+                         health=health, token=settings.github_token, sleep=sleep,
+                         notify=notify)
         self.session.headers["Accept"] = "application/vnd.github+json"
         self.session.headers["X-GitHub-Api-Version"] = "2022-11-28"
-        if settings.github_token:
-            self.session.headers["Authorization"] = f"Bearer {settings.github_token}"
-        self.raw = PoliteClient(settings, stats, service="github-raw",
-                                token=settings.github_token, pool_size=settings.raw_workers,
-                                sleep=sleep, notify=notify)
+        self.authorize()
         self.raw_base = settings.github_raw_url.rstrip("/")
-        if settings.github_token:
-            self.raw.session.headers["Authorization"] = f"Bearer {settings.github_token}"
+        self.raw = PoliteClient(settings, stats,
+                                endpoint=Endpoint("github-raw", "SURVEY_GITHUB_RAW_URL",
+                                                  self.raw_base),
+                                health=health, token=settings.github_token,
+                                pool_size=settings.raw_workers, raw=True, sleep=sleep,
+                                notify=notify)
+        self.raw.authorize()
 
     def close(self) -> None:
         super().close()
@@ -86,7 +95,7 @@ class GitHubClient(PoliteClient):
         for _hop in range(4):
             headers = {"If-None-Match": etag} if etag else None
             resp = self.get(url, headers=headers)
-            status = resp.status_code
+            status = resp.status
             if status == 304:
                 return Lookup("not_modified")
             if status == 401:
@@ -101,16 +110,22 @@ class GitHubClient(PoliteClient):
             if status == 451:
                 return Lookup("blocked", detail="HTTP 451 repository access blocked")
             if status == 403:
-                body = _json_or_none(resp)
-                if isinstance(body, dict) and body.get("block"):
-                    block = body["block"]
-                    reason = block.get("reason") if isinstance(block, dict) else None
-                    return Lookup("blocked", detail=f"HTTP 403 blocked ({reason or 'no reason'})")
-                raise ServiceError(f"github: HTTP 403 for {url}", url=url, status=403)
+                return self._forbidden(resp, url)
             if status != 200:
                 raise ServiceError(f"github: HTTP {status} for {url}", url=url, status=status)
             return Lookup("ok", meta=self._meta(json_body(resp, url), resp.headers.get("ETag")))
         raise ServiceError(f"github: too many redirects for {path}", url=url)
+
+    def _forbidden(self, resp: Answer, url: str) -> Lookup:
+        """A 403 that is not a limit (those were waited out): blocked, or a failure."""
+        body = _json_or_none(resp)
+        if isinstance(body, dict) and body.get("block"):
+            block = body["block"]
+            reason = block.get("reason") if isinstance(block, dict) else None
+            # The reason is the host's text: bounded, and never a secret it may echo.
+            shown = self._safe(" ".join(str(reason).split()))[:120] if reason else "no reason"
+            return Lookup("blocked", detail=f"HTTP 403 blocked ({shown})")
+        raise ServiceError(f"github: HTTP 403 for {url}", url=url, status=403)
 
     def _follow(self, resp: Any, url: str) -> str:
         """The next URL of a rename redirect, rebuilt on our API base (never another host)."""
@@ -126,7 +141,7 @@ class GitHubClient(PoliteClient):
         if len(parts) >= 3 and parts[-3] == "repos" and valid_name(parts[-2], parts[-1]):
             return f"{self.api}/repos/{quote(parts[-2])}/{quote(parts[-1])}"
         raise ServiceError(f"github: redirect without a repository location from {url}", url=url,
-                           status=resp.status_code)
+                           status=resp.status)
 
     @staticmethod
     def _meta(body: Any, etag: str | None) -> RepoMeta:
@@ -135,6 +150,7 @@ class GitHubClient(PoliteClient):
         owner, _, name = str(body["full_name"]).partition("/")
         if not valid_name(owner, name):
             raise ServiceError("github: repository answer with an invalid full_name")
+        # ``size: 0`` lags behind pushes (computed lazily): emptiness is the head's 409 to say.
         size = body.get("size")
         return RepoMeta(
             remote_id=str(body["id"]),
@@ -148,7 +164,6 @@ class GitHubClient(PoliteClient):
             language=_str(body.get("language")),
             size_kb=_int(size),
             etag=etag,
-            empty=size == 0,
         )
 
     # -- head commit and tree ----------------------------------------------------------------
@@ -163,12 +178,12 @@ class GitHubClient(PoliteClient):
             return None
         url = f"{self._repo_url(meta)}/commits/{quote(meta.default_branch, safe='')}"
         resp = self.get(url, headers={"Accept": "application/vnd.github.sha"})
-        if resp.status_code in (404, 409, 422):
+        if resp.status in (404, 409, 422):
             return None
-        if resp.status_code != 200:
-            raise ServiceError(f"github: HTTP {resp.status_code} for {url}", url=url,
-                               status=resp.status_code)
-        sha = resp.text.strip()
+        if resp.status != 200:
+            raise ServiceError(f"github: HTTP {resp.status} for {url}", url=url,
+                               status=resp.status)
+        sha = resp.text().strip()
         if not _SHA.match(sha):
             body = _json_or_none(resp)
             sha = str(body.get("sha", "")) if isinstance(body, dict) else ""
@@ -183,39 +198,45 @@ class GitHubClient(PoliteClient):
         """
         url = f"{self._repo_url(meta)}/git/trees/{sha}"
         resp = self.get(url, params={"recursive": "1"})
-        if resp.status_code == 409:
+        if resp.status == 409:
             return None
         body = self._tree_body(resp, url)
-        entries = {e.path: e for e in _entries(body, "")}
+        entries: dict[str, TreeEntry] = {}
+        capped = _add_entries(entries, _entries(body, ""), self.settings)
+        if capped:
+            return Tree(list(entries.values()), truncated=True, why=capped)
         if not body.get("truncated"):
             return Tree(list(entries.values()))
-        walked = self._walk(meta, str(body.get("sha") or sha), entries)
-        return Tree(list(walked.values()), truncated=True)
+        return self._walk(meta, str(body.get("sha") or sha), entries)
 
-    def _walk(self, meta: RepoMeta, root: str, known: dict[str, TreeEntry]
-              ) -> dict[str, TreeEntry]:
-        """Breadth first from the root, non-vendored first, within ``max_tree_requests``."""
-        entries = dict(known)
+    def _walk(self, meta: RepoMeta, root: str, entries: dict[str, TreeEntry]) -> Tree:
+        """Breadth first from the root, non-vendored first, within the request, entry and
+        depth caps; the tree is marked truncated either way (the host cut it)."""
         queue: list[tuple[int, int, str, str]] = [(0, 0, "", root)]
         budget = self.settings.max_tree_requests
+        why = "the host truncated the tree"
         while queue and budget > 0:
             _v, _depth, prefix, tree_sha = heapq.heappop(queue)
             url = f"{self._repo_url(meta)}/git/trees/{tree_sha}"
             budget -= 1
-            body = self._tree_body(self.get(url), url)
-            for entry in _entries(body, prefix):
-                entries[entry.path] = entry
-                if entry.type == "tree" and entry.sha:
-                    depth = entry.path.count("/") + 1
+            found = _entries(self._tree_body(self.get(url), url), prefix)
+            capped = _add_entries(entries, found, self.settings)
+            if capped:
+                return Tree(list(entries.values()), truncated=True, why=capped)
+            for entry in found:
+                depth = entry.path.count("/") + 1
+                if entry.type == "tree" and entry.sha and depth < self.settings.max_tree_depth:
                     heapq.heappush(queue, (int(is_vendored(entry.path + "/x")), depth,
                                            entry.path, entry.sha))
-        return entries
+        if queue:
+            why = f"walked {self.settings.max_tree_requests} folders (the request cap)"
+        return Tree(list(entries.values()), truncated=True, why=why)
 
     @staticmethod
-    def _tree_body(resp: Any, url: str) -> dict[str, Any]:
-        if resp.status_code != 200:
-            raise ServiceError(f"github: HTTP {resp.status_code} for {url}", url=url,
-                               status=resp.status_code)
+    def _tree_body(resp: Answer, url: str) -> dict[str, Any]:
+        if resp.status != 200:
+            raise ServiceError(f"github: HTTP {resp.status} for {url}", url=url,
+                               status=resp.status)
         body = json_body(resp, url)
         if not isinstance(body, dict) or not isinstance(body.get("tree"), list):
             raise ServiceError(f"github: tree answer without a tree list from {url}", url=url)
@@ -228,16 +249,10 @@ class GitHubClient(PoliteClient):
         owner, _, name = meta.full_name.partition("/")
         base = f"{self.raw_base}/{quote(owner)}/{quote(name)}/{sha}/"
 
-        def fetch_one(sel: Selected) -> bytes | None:
+        def fetch_one(sel: Selected) -> bytes | str:
             url = base + quote(sel.path, safe="/")
-            resp = self.raw.get(url, stream=True, kind="raw")
-            if resp.status_code == 200:
-                return self.raw.read_capped(resp, url)
-            resp.close()
-            if resp.status_code in (404, 410) or 300 <= resp.status_code < 400:
-                return None  # not there at this commit (or moved): nothing to retry
-            raise ServiceError(f"github-raw: HTTP {resp.status_code} for {url}", url=url,
-                               status=resp.status_code)
+            resp = self.raw.get(url, max_body=self.settings.max_file_bytes)
+            return raw_outcome(self.raw, resp, url)
 
         return self.raw.download_many(files, fetch_one, workers=self.settings.raw_workers)
 
@@ -252,6 +267,41 @@ class GitHubClient(PoliteClient):
         }
 
 
+def raw_outcome(client: PoliteClient, resp: Answer, url: str) -> bytes | str:
+    """A file host's answer: the bytes, a reason to skip the file, or a failure to raise.
+
+    One bad file never fails its repository: a 414 (a path too long for a URL), a 404 or any
+    other 4xx skips that file. A refusal still standing after its wait is no usable answer: it
+    counts towards the host's outage (a host refusing every file stops the run after a few) and
+    leaves the repository as it was. A 5xx after retries fails that file (the repository is
+    asked again by the next run, for the missing files only).
+    """
+    if resp.status == 200:
+        return resp.body
+    if resp.status in (403, 429):
+        client.refused(resp)
+        raise ServiceError(f"{client.service}: HTTP {resp.status} for {url} after waiting",
+                           url=url, status=resp.status, transport=True)
+    if resp.status >= 500:
+        raise ServiceError(f"{client.service}: HTTP {resp.status} for {url}", url=url,
+                           status=resp.status)
+    if resp.status in (404, 410) or 300 <= resp.status < 400:
+        return "not there at this commit"
+    return f"HTTP {resp.status}"
+
+
+def _add_entries(entries: dict[str, TreeEntry], found: list[TreeEntry],
+                 settings: Settings) -> str | None:
+    """Add ``found`` within ``max_tree_entries`` and ``max_tree_depth``; why it stopped."""
+    for entry in found:
+        if entry.path.count("/") >= settings.max_tree_depth:
+            continue
+        if len(entries) >= settings.max_tree_entries and entry.path not in entries:
+            return f"stopped at {settings.max_tree_entries:,} entries (the entry cap)"
+        entries[entry.path] = entry
+    return None
+
+
 def _entries(body: dict[str, Any], prefix: str) -> list[TreeEntry]:
     out = []
     for item in body.get("tree", []):
@@ -262,5 +312,6 @@ def _entries(body: dict[str, Any], prefix: str) -> list[TreeEntry]:
             continue
         path = f"{prefix}/{item['path']}" if prefix else item["path"]
         out.append(TreeEntry(path, kind, _str(item.get("sha")),
-                             _int(item.get("size")) if kind == "blob" else None))
+                             _int(item.get("size")) if kind == "blob" else None,
+                             _str(item.get("mode"))))
     return out

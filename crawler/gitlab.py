@@ -3,16 +3,19 @@
 ``GET /projects/{url-encoded path}`` (metadata; a renamed project answers under its new path),
 ``GET /projects/{id}/repository/branches/{branch}`` (head sha), the recursive tree paginated by
 ``x-next-page`` (100 entries a page, at most ``max_tree_requests`` pages: beyond that the tree is
-stored as truncated) and ``/repository/files/{path}/raw?ref={sha}``. GitLab's tree has no sizes,
-so the file and repository byte caps apply while downloading. Same result types and politeness
-as the GitHub client (:mod:`crawler.repo_host`).
+stored as truncated, as it is beyond ``max_tree_entries``) and
+``/repository/files/{path}/raw?ref={sha}``. GitLab's tree has no sizes, so the file and
+repository byte caps apply while downloading; entries keep their ``mode`` (``120000``: a
+symbolic link). Same result types and politeness as the GitHub client (:mod:`crawler.repo_host`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
+from crawler.github import raw_outcome
 from crawler.http import RequestStats
 from crawler.repo_host import (
     Downloaded,
@@ -27,6 +30,7 @@ from crawler.repo_host import (
     json_body,
 )
 from crawler.selection import Selected, TreeEntry
+from crawler.transport import Endpoint, Health
 from survey.core.errors import ServiceError
 from survey.core.settings import Settings
 
@@ -37,12 +41,15 @@ class GitLabClient(PoliteClient):
         settings: Settings,
         stats: RequestStats,
         *,
+        health: Health | None = None,
         sleep: Callable[[float], None] | None = None,
         notify: Callable[[str], None] | None = None,
     ) -> None:
-        super().__init__(settings, stats, service="gitlab", pool_size=settings.raw_workers,
-                         sleep=sleep, notify=notify)
         self.api = settings.gitlab_api_url.rstrip("/")
+        super().__init__(settings, stats,
+                         endpoint=Endpoint("gitlab", "SURVEY_GITLAB_API_URL", self.api),
+                         health=health, pool_size=settings.raw_workers, sleep=sleep,
+                         notify=notify)
 
     def lookup(self, path: str, etag: str | None = None) -> Lookup:
         """Project metadata by ``group/.../name``; missing for 404 (also private projects)."""
@@ -51,15 +58,15 @@ class GitLabClient(PoliteClient):
             return Lookup("missing", detail="not a valid GitLab project path")
         url = f"{self.api}/projects/{quote(path, safe='')}"
         resp = self.get(url, headers={"If-None-Match": etag} if etag else None)
-        if resp.status_code == 304:
+        if resp.status == 304:
             return Lookup("not_modified")
-        if resp.status_code == 404:
+        if resp.status == 404:
             return Lookup("missing", detail="HTTP 404")
-        if resp.status_code == 451:
+        if resp.status == 451:
             return Lookup("blocked", detail="HTTP 451")
-        if resp.status_code != 200:
-            raise ServiceError(f"gitlab: HTTP {resp.status_code} for {url}", url=url,
-                               status=resp.status_code)
+        if resp.status != 200:
+            raise ServiceError(f"gitlab: HTTP {resp.status} for {url}", url=url,
+                               status=resp.status)
         body = json_body(resp, url)
         full_name = _str(body.get("path_with_namespace")) if isinstance(body, dict) else None
         if not isinstance(body, dict) or "id" not in body or full_name is None:
@@ -85,11 +92,11 @@ class GitLabClient(PoliteClient):
         url = (f"{self.api}/projects/{quote(meta.remote_id, safe='')}/repository/branches/"
                f"{quote(meta.default_branch, safe='')}")
         resp = self.get(url)
-        if resp.status_code == 404:
+        if resp.status == 404:
             return None
-        if resp.status_code != 200:
-            raise ServiceError(f"gitlab: HTTP {resp.status_code} for {url}", url=url,
-                               status=resp.status_code)
+        if resp.status != 200:
+            raise ServiceError(f"gitlab: HTTP {resp.status} for {url}", url=url,
+                               status=resp.status)
         body = json_body(resp, url)
         commit = body.get("commit") if isinstance(body, dict) else None
         sha = commit.get("id") if isinstance(commit, dict) else None
@@ -104,24 +111,24 @@ class GitLabClient(PoliteClient):
         pages = 0
         while page:
             if pages >= self.settings.max_tree_requests:
-                return Tree(entries, truncated=True)
+                return Tree(entries, truncated=True,
+                            why=f"read {pages} pages (the request cap)")
             resp = self.get(url, params={"recursive": "true", "per_page": "100", "ref": sha,
                                          "page": page})
             pages += 1
-            if resp.status_code == 404 and pages == 1:
+            if resp.status == 404 and pages == 1:
                 return None
-            if resp.status_code != 200:
-                raise ServiceError(f"gitlab: HTTP {resp.status_code} for {url}", url=url,
-                                   status=resp.status_code)
+            if resp.status != 200:
+                raise ServiceError(f"gitlab: HTTP {resp.status} for {url}", url=url,
+                                   status=resp.status)
             body = json_body(resp, url)
             if not isinstance(body, list):
                 raise ServiceError(f"gitlab: tree answer is not a list from {url}", url=url)
-            for item in body:
-                if not isinstance(item, dict) or not isinstance(item.get("path"), str):
-                    continue
-                if item.get("type") in ("blob", "tree", "commit"):
-                    sha_ = item.get("id") if isinstance(item.get("id"), str) else None
-                    entries.append(TreeEntry(item["path"], item["type"], sha_, None))
+            entries.extend(_entries(body, self.settings.max_tree_depth))
+            if len(entries) > self.settings.max_tree_entries:
+                del entries[self.settings.max_tree_entries:]
+                return Tree(entries, truncated=True,
+                            why=f"stopped at {len(entries):,} entries (the entry cap)")
             page = (resp.headers.get("x-next-page") or "").strip() or None
         if not entries and pages == 1:
             return None
@@ -130,16 +137,11 @@ class GitLabClient(PoliteClient):
     def download(self, meta: RepoMeta, sha: str, files: list[Selected]) -> Downloaded:
         base = f"{self.api}/projects/{quote(meta.remote_id, safe='')}/repository/files/"
 
-        def fetch_one(sel: Selected) -> bytes | None:
+        def fetch_one(sel: Selected) -> bytes | str:
             url = f"{base}{quote(sel.path, safe='')}/raw"
-            resp = self.get(url, params={"ref": sha}, stream=True, kind="raw")
-            if resp.status_code == 200:
-                return self.read_capped(resp, url)
-            resp.close()
-            if resp.status_code == 404:
-                return None
-            raise ServiceError(f"gitlab: HTTP {resp.status_code} for {url}", url=url,
-                               status=resp.status_code)
+            resp = self.get(url, params={"ref": sha}, max_body=self.settings.max_file_bytes,
+                            kind="raw")
+            return raw_outcome(self, resp, url)
 
         return self.download_many(files, fetch_one, workers=self.settings.raw_workers)
 
@@ -151,3 +153,16 @@ class GitLabClient(PoliteClient):
             "raw": self.counts["raw"],
             "bytes": self.counts["bytes"],
         }
+
+
+def _entries(body: list[Any], max_depth: int) -> list[TreeEntry]:
+    """Tree entries of one page (GitLab gives ``id``, ``type``, ``path`` and ``mode``)."""
+    out = []
+    for item in body:
+        if not isinstance(item, dict) or not isinstance(item.get("path"), str):
+            continue
+        if item.get("type") in ("blob", "tree", "commit") and \
+                item["path"].count("/") < max_depth:
+            sha = item.get("id") if isinstance(item.get("id"), str) else None
+            out.append(TreeEntry(item["path"], item["type"], sha, None, _str(item.get("mode"))))
+    return out

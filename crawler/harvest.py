@@ -15,7 +15,12 @@ Rules (DESIGN.md, issue 2):
 * finished windows are skipped by reruns, except windows that ended less than
   ``settings.arxiv_recent_days`` ago: papers are still arriving there;
 * papers are upserted on the id without version; an older version never overwrites a newer one,
-  and a paper's links are replaced whenever its row is written.
+  and a paper's links are replaced whenever its row is written;
+* hostile totals are bounded (issue 9 §5): a window is cut into at most ``MAX_SPLIT_PARTS``
+  pieces, a piece is cut again only when its own total is smaller than its parent's and it is
+  longer than ``MIN_SPLIT_MINUTES``, and a first page that is not full is believed over the
+  total (no split); an entry with oversized fields is skipped and listed in the summary
+  (``skipped``), the rest of its page kept.
 """
 
 from __future__ import annotations
@@ -27,12 +32,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import arxiv
-
-from crawler.arxiv_client import ArxivClient, WindowResult, short_id
+from crawler.arxiv_client import ArxivClient, WindowResult
+from crawler.atom import Entry
 from crawler.categories import category_key, validate_categories
 from crawler.http import RequestStats
 from crawler.links import paper_links
+from crawler.transport import Health
 from crawler.windows import KEY_FORMAT, Window, month_windows, parts_for
 from survey.core.clock import SYSTEM_CLOCK, Clock, stamp
 from survey.core.db import transaction
@@ -41,6 +46,14 @@ from survey.core.events import SILENT, Events, Task
 from survey.core.settings import Settings
 from survey.core.vocab import WindowStatus
 from survey.store import papers as store
+
+# A window is cut into at most this many pieces at a time: an overstated total of 10^9 must not
+# become half a million one-minute windows.
+MAX_SPLIT_PARTS = 32
+# Pieces shorter than this are paged, never split again.
+MIN_SPLIT_MINUTES = 60
+# Skipped entries listed in a run's summary (the count is always complete).
+MAX_SKIPPED_SHOWN = 20
 
 
 @dataclass
@@ -57,6 +70,9 @@ class HarvestSummary:
     windows_split: int = 0
     requests: int = 0
     short: list[dict[str, Any]] = field(default_factory=list)
+    entries_skipped: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    overstated: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,25 +88,32 @@ def harvest(
     stats: RequestStats,
     events: Events = SILENT,
     clock: Clock = SYSTEM_CLOCK,
+    health: Health | None = None,
 ) -> HarvestSummary:
-    """Harvest ``[since, until)`` for ``categories`` into ``conn``; see the module docstring."""
+    """Harvest ``[since, until)`` for ``categories`` into ``conn``; see the module docstring.
+
+    ``health`` is the run's (a service that is down stops the run: ServiceUnavailable).
+    """
     cats = validate_categories(categories)
     if since.tzinfo is None or until.tzinfo is None:
         raise InputError("since/until must be timezone-aware (UTC)")
     if until <= since:
         raise InputError(f"until {until:%Y-%m-%d} is not after since {since:%Y-%m-%d}")
-    run = _Harvest(conn, settings, cats, stats, events, clock)
+    run = _Harvest(conn, settings, cats, stats, events, clock, health)
     windows = [w for w in month_windows(since.astimezone(UTC), until.astimezone(UTC))
                if w.start < run.now]
-    with events.task("arXiv windows", total=len(windows)) as overall:
-        for window in windows:
-            run.process(window)
-            overall.advance()
-        # Short windows of this category set outside the range: every crawl retries them.
-        for window in run.stored_short():
-            if window.key not in run.seen:
-                run.process(window, allow_split=False)
-    run.summary.requests = run.client.requests_made
+    try:
+        with events.task("arXiv windows", total=len(windows)) as overall:
+            for window in windows:
+                run.process(window)
+                overall.advance()
+            # Short windows of this category set outside the range: every crawl retries them.
+            for window in run.stored_short():
+                if window.key not in run.seen:
+                    run.process(window, allow_split=False)
+    finally:
+        run.summary.requests = run.client.requests_made
+        run.client.close()
     return run.summary
 
 
@@ -108,7 +131,8 @@ class _Harvest:
     """State of one harvest run: client, counters, the windows already visited."""
 
     def __init__(self, conn: sqlite3.Connection, settings: Settings, cats: tuple[str, ...],
-                 stats: RequestStats, events: Events, clock: Clock) -> None:
+                 stats: RequestStats, events: Events, clock: Clock,
+                 health: Health | None) -> None:
         self.conn = conn
         self.settings = settings
         self.cats = cats
@@ -116,7 +140,7 @@ class _Harvest:
         self.clock = clock
         self.now = clock.now().astimezone(UTC)
         self.events = events
-        self.client = ArxivClient(settings, stats)
+        self.client = ArxivClient(settings, stats, health)
         self.summary = HarvestSummary()
         self.seen: set[tuple[str, str]] = set()
         self.recent_after = self.now - timedelta(days=settings.arxiv_recent_days)
@@ -127,7 +151,8 @@ class _Harvest:
     def stored_short(self) -> list[Window]:
         return [Window.from_key(a, b) for a, b in store.short_windows(self.conn, self.key)]
 
-    def process(self, window: Window, *, allow_split: bool = True) -> None:
+    def process(self, window: Window, *, allow_split: bool = True,
+                parent_total: int | None = None) -> None:
         """Skip, split or harvest one window (recursively for splits)."""
         self.seen.add(window.key)
         rec = self.record(window)
@@ -143,15 +168,15 @@ class _Harvest:
         query = window.query(self.cats)
         before = self.client.requests_made
         first = self.client.first_page(query)
-        total = first.header.total_results
-        if allow_split and total > self.settings.arxiv_window_max and window.minutes >= 2:
+        total = first.total
+        if allow_split and self._splittable(window, first, parent_total):
             children = window.split(self._parts(total))
             with transaction(self.conn):
                 self._save_window(window, WindowStatus.SPLIT, total, None,
                                   self.client.requests_made - before)
             self.summary.windows_split += 1
             for child in children:
-                self.process(child)
+                self.process(child, parent_total=total)
             return
         label = f"  {window.key[0][:10]} .. {window.key[1][:10]}"
         with self.events.task(label, total=total) as task:
@@ -159,10 +184,23 @@ class _Harvest:
         result.requests = self.client.requests_made - before
         self._finish(window, result)
 
+    def _splittable(self, window: Window, first: Any, parent_total: int | None) -> bool:
+        """Split only a window whose total is over the cap, believable and shrinking."""
+        if first.total <= self.settings.arxiv_window_max or window.minutes < 2:
+            return False
+        if len(first.entries) + len(first.skipped) < self.client.page_size:
+            return False  # the first page is not full: there is less than its total says
+        if parent_total is not None and (first.total >= parent_total
+                                         or window.minutes < MIN_SPLIT_MINUTES):
+            return False  # splitting did not help: the total is not the window's
+        return True
+
     def _parts(self, total: int) -> int:
-        return parts_for(total, self.settings.arxiv_window_max, self.client.page_size)
+        return min(MAX_SPLIT_PARTS,
+                   parts_for(total, self.settings.arxiv_window_max, self.client.page_size))
 
     def _finish(self, window: Window, result: WindowResult) -> None:
+        self._note(window, result)
         status = WindowStatus.SHORT if result.short else WindowStatus.COMPLETE
         with transaction(self.conn):
             new, updated, links = store_papers(self.conn, result.results.values(),
@@ -179,6 +217,18 @@ class _Harvest:
         else:
             self.summary.windows_done += 1
 
+    def _note(self, window: Window, result: WindowResult) -> None:
+        """Skipped entries and disbelieved totals go to the summary and the events sink."""
+        self.summary.entries_skipped += len(result.skipped)
+        for arxiv_id, why in sorted(result.skipped.items()):
+            self.events.warning(f"arXiv entry {arxiv_id} skipped: {why}")
+            if len(self.summary.skipped) < MAX_SKIPPED_SHOWN:
+                self.summary.skipped.append({"id": arxiv_id, "reason": why})
+        if result.overstated is not None:
+            self.summary.overstated.append({"start": window.key[0], "end": window.key[1],
+                                            "claimed": result.overstated,
+                                            "received": result.fetched})
+
     def _save_window(self, window: Window, status: str, total: int | None,
                      fetched: int | None, requests: int) -> None:
         store.save_window(self.conn, *window.key, self.key, status, total, fetched, requests,
@@ -193,17 +243,16 @@ def _advance(task: Task) -> Callable[[int, int], None]:
     return on_page
 
 
-def paper_record(item: arxiv.Result) -> store.PaperRecord:
-    """One ``papers`` row from an ``arxiv.Result``."""
-    arxiv_id, version = short_id(item.entry_id)
+def paper_record(item: Entry) -> store.PaperRecord:
+    """One ``papers`` row from a feed entry."""
     return store.PaperRecord(
-        arxiv_id=arxiv_id, version=version, title=item.title.strip(),
+        arxiv_id=item.arxiv_id, version=item.version, title=item.title.strip(),
         abstract=(item.summary or "").strip(), comment=item.comment,
         journal_ref=item.journal_ref, doi=item.doi,
         primary_category=item.primary_category or (item.categories[0] if item.categories
                                                    else ""),
         categories=" ".join(item.categories),
-        authors=json.dumps([a.name for a in item.authors], ensure_ascii=False),
+        authors=json.dumps(list(item.authors), ensure_ascii=False),
         published=stamp(item.published), updated=stamp(item.updated),
     )
 
@@ -214,7 +263,7 @@ def link_records(abstract: str, comment: str | None) -> list[store.LinkRecord]:
                              link.source) for link in paper_links(abstract, comment)]
 
 
-def store_papers(conn: sqlite3.Connection, items: Iterable[arxiv.Result],
+def store_papers(conn: sqlite3.Connection, items: Iterable[Entry],
                  harvested_at: str) -> tuple[int, int, int]:
     """Upsert papers and replace their links; call inside a transaction.
 

@@ -122,27 +122,43 @@ def mask(text: str, spans: Sequence[Span]) -> str:
     return "".join(parts)
 
 
-def _strong(context: str, nearest_last: bool) -> bool | None:
-    """The polarity of the nearest strong cue, or None."""
-    best: tuple[int, int, bool] | None = None
-    for polarity, pattern in ((True, _OWN), (False, _MENTION)):
-        for m in pattern.finditer(context):
-            rank = (m.end(), -m.start()) if nearest_last else (-m.start(), m.end())
-            if best is None or rank > best[:2]:
-                best = (rank[0], rank[1], polarity)
-    return None if best is None else best[2]
+@dataclass(frozen=True)
+class Reason:
+    """Why a link was judged as it was: the verdict (None: no cue, a bare link), the cue words
+    that decided, and where they stand."""
+
+    verdict: bool | None
+    cue: str | None
+    why: str
 
 
-def _cue(context: str, nearest_last: bool) -> bool | None:
-    """The polarity of the cue nearest the link in ``context``; None when there is no cue.
+def _nearest(context: str, nearest_last: bool) -> tuple[bool, str] | None:
+    """(own?, words) of the cue nearest the link in ``context``; None when there is no cue.
 
     Strong cues first: the latest-ending one before the link (``nearest_last``) or the earliest-
     starting one after it, the longer on a tie. A weak cue alone means own.
     """
-    strong = _strong(context, nearest_last)
-    if strong is not None:
-        return strong
-    return True if _WEAK_OWN.search(context) else None
+    best: tuple[tuple[int, int], bool, str] | None = None
+    for polarity, pattern in ((True, _OWN), (False, _MENTION)):
+        for m in pattern.finditer(context):
+            rank = (m.end(), -m.start()) if nearest_last else (-m.start(), m.end())
+            if best is None or rank > best[0]:
+                best = (rank, polarity, m.group(0))
+    if best is not None:
+        return best[1], " ".join(best[2].split())
+    weak = _WEAK_OWN.search(context)
+    return (True, " ".join(weak.group(0).split())) if weak else None
+
+
+def _cue(context: str, nearest_last: bool) -> bool | None:
+    """The polarity of the cue nearest the link in ``context``; None when there is no cue."""
+    found = _nearest(context, nearest_last)
+    return None if found is None else found[0]
+
+
+def _reason(found: tuple[bool, str], where: str) -> Reason:
+    own, words = found
+    return Reason(own, words, f"{'own' if own else 'mention'}: {words!r} {where}")
 
 
 def _before(masked: str, start: int) -> list[str]:
@@ -167,8 +183,8 @@ def _after(masked: str, end: int) -> str:
     return " ".join(after[: m.start() if m else len(after)].split()[:_POST_WORDS])
 
 
-def verdict(masked: str, start: int, end: int, repo: str = "") -> bool | None:
-    """Own (True), mention (False), or None when no cue decides (a bare link).
+def explain(masked: str, start: int, end: int, repo: str = "") -> Reason:
+    """The judgement of the link at ``masked[start:end]``, with the words that decided it.
 
     In the link's sentence, the nearest strong cue among the last 12 words before the link
     decides, else a weak cue there means own. An earlier link in the sentence bounds the clause:
@@ -176,23 +192,41 @@ def verdict(masked: str, start: int, end: int, repo: str = "") -> bool | None:
     ("builds on URL1 and is available at URL2" vs "based on URL1 and URL2"). A link to a
     well-known framework or toolkit (``KNOWN_LIBRARIES``), or one under a heading that lists
     others' work, is a mention unless its sentence speaks in the first person. Failing all that,
-    the same among the next 8 words after the link.
+    the same among the next 8 words after the link. ``survey show`` prints this reason.
     """
     words = _before(masked, start)
     sentence = " ".join(words)
     if repo in KNOWN_LIBRARIES and not _FIRST_PERSON.search(sentence):
-        return False  # "Install [apex](URL)", "Source Code: URL" in a demo of mmsegmentation
+        # "Install [apex](URL)", "Source Code: URL" in a demo of mmsegmentation
+        return Reason(False, None, "a well-known framework or toolkit, not in the first person")
     if _under_mention_heading(masked, start) and not _OUR.search(sentence):
-        return False  # "## Acknowledgement\nThis repo builds on the awesome [bert](URL)"
+        # "## Acknowledgement\nThis repo builds on the awesome [bert](URL)"
+        return Reason(False, None,
+                      "under a heading that lists others' work (acknowledgements, ...)")
     marked = [i for i, word in enumerate(words) if _PLACEHOLDER in word]
     if marked:
-        found = _cue(" ".join(words[marked[-1] + 1:]), nearest_last=True)
+        found = _nearest(" ".join(words[marked[-1] + 1:]), nearest_last=True)
         if found is not None:
-            return found
-    found = _cue(sentence, nearest_last=True)
+            return _reason(found, "since the previous link")
+    found = _nearest(sentence, nearest_last=True)
     if found is not None:
-        return found
-    return _cue(_after(masked, end), nearest_last=False)
+        return _reason(found, "before the link")
+    found = _nearest(_after(masked, end), nearest_last=False)
+    if found is not None:
+        return _reason(found, "after the link")
+    return Reason(None, None, "no cue word around it: a bare link counts as the paper's own")
+
+
+def verdict(masked: str, start: int, end: int, repo: str = "") -> bool | None:
+    """Own (True), mention (False), or None when no cue decides (a bare link)."""
+    return explain(masked, start, end, repo).verdict
+
+
+def sentence_context(masked: str, start: int, end: int) -> tuple[str, str]:
+    """The words of the link's sentence the judgement reads, before and after the link, with
+    other links shown as ``<url>``."""
+    before = " ".join(_before(masked, start)).replace(_PLACEHOLDER, "<url>")
+    return before, _after(masked, end).replace(_PLACEHOLDER, "<url>")
 
 
 def is_official(masked: str, start: int, end: int, repo: str = "") -> bool:

@@ -1,11 +1,14 @@
-"""What the GitHub and GitLab clients share: result types, polite GETs, bounded raw downloads.
+"""What every code host client shares: the ``RepoHost`` interface, result types, polite GETs.
 
-The fetch stage (:mod:`crawler.fetch`) talks to every code host through the same four calls
-(``lookup``, ``head``, ``tree``, ``download``) returning the types below, so GitHub and GitLab
-differ only in their URLs and JSON shapes. :class:`PoliteClient` holds the rules both hosts ask
-for: a timeout on every request, urllib3 retries with backoff on 5xx and connection errors
-(``crawler.http.make_session``), ``retry-after`` honoured on 403/429, and a visible wait until
-the reset when the budget of ``x-ratelimit-*`` / ``ratelimit-*`` is spent.
+The fetch stage (:mod:`crawler.fetch`) talks to every code host through :class:`RepoHost`
+(``lookup``, ``head``, ``tree``, ``download``, ``totals``, ``close``), found by host name in
+:mod:`crawler.hosts`, so GitHub and GitLab differ only in their URLs and JSON shapes.
+:class:`PoliteClient` holds the rules every host asks for, on top of
+:class:`crawler.http.Channel` (one deadline, size caps, the error mapping and the run's
+outage detection of :mod:`crawler.transport`): urllib3 retries with backoff on 5xx and
+connection errors, ``retry-after`` honoured on 403/429, a visible wait until the reset when the
+budget of ``x-ratelimit-*`` / ``ratelimit-*`` is spent, and abuse/secondary-limit 403s waited
+out, never stored as a failure. Retries beyond urllib3 go through :func:`crawler.http.retrying`.
 """
 
 from __future__ import annotations
@@ -21,16 +24,29 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 
-import requests
-
-from crawler.http import RequestStats, RetryPolicy, make_session, redact
+from crawler.http import (
+    Again,
+    Channel,
+    RequestStats,
+    RetryPolicy,
+    make_session,
+    redact,
+    retrying,
+)
 from crawler.selection import Selected, TreeEntry
-from survey.core.errors import RateLimitError, ServiceError
+from crawler.transport import Answer, Endpoint, Health, Limits, header_safe
+from survey.core.errors import AnswerTooLarge, RateLimitError, ServiceError
 from survey.core.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# Git's mode of a symbolic link: the raw host serves the link's target path, not a file.
+SYMLINK_MODE = "120000"
+# The first line of a Git LFS pointer file (https://git-lfs.github.com/spec/v1).
+_LFS_HEADER = b"version https://git-lfs.github.com/spec/"
+_LFS_POINTER_MAX = 1024
 
 
 @dataclass
@@ -64,20 +80,54 @@ class Lookup:
 class Tree:
     entries: list[TreeEntry]
     truncated: bool = False
+    # Why the tree is incomplete: the host cut it, or our entry/depth/request caps did.
+    why: str | None = None
 
 
 @dataclass
 class Downloaded:
-    """Blob contents by sha; ``failed`` are transient failures (the repo is retried later)."""
+    """Blob contents by sha; ``failed`` are transient failures (the repo is retried later),
+    ``skipped`` files that are not there, too big, altered or not code (path -> reason)."""
 
     contents: dict[str, bytes] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+class RepoHost(Protocol):
+    """One code host as the fetch stage uses it (GitHub REST, GitLab, the next ones).
+
+    ``lookup`` never raises for a repository that is missing or blocked (those are data);
+    every call raises :class:`~survey.core.errors.ServiceError` for a failure after retries
+    (``transport=True`` when no answer came: the repository is left as it was),
+    :class:`~survey.core.errors.ServiceUnavailable` when the host is down, and
+    :class:`~survey.core.errors.RateLimitError` for a wait beyond bounds.
+    """
+
+    def lookup(self, path: str, etag: str | None = None) -> Lookup: ...
+
+    def head(self, meta: RepoMeta) -> str | None: ...
+
+    def tree(self, meta: RepoMeta, sha: str) -> Tree | None: ...
+
+    def download(self, meta: RepoMeta, sha: str, files: list[Selected]) -> Downloaded: ...
+
+    @property
+    def totals(self) -> dict[str, int]: ...
+
+    def close(self) -> None: ...
 
 
 def git_blob_sha(data: bytes) -> str:
     """Git's blob id of ``data``: lets us check a raw download is the blob the tree named."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def is_lfs_pointer(data: bytes) -> bool:
+    """A Git LFS pointer (``version https://git-lfs.github.com/spec/v1``, ``oid sha256:``,
+    ``size N``): a few lines standing for a file kept elsewhere, never code to classify."""
+    return len(data) <= _LFS_POINTER_MAX and data.lstrip().startswith(_LFS_HEADER) \
+        and b"oid sha256:" in data
 
 
 def iso(value: Any) -> str | None:
@@ -102,7 +152,7 @@ def _finite(raw: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _header_float(resp: requests.Response, *names: str) -> float | None:
+def _header_float(resp: Answer, *names: str) -> float | None:
     for name in names:
         raw = resp.headers.get(name)
         if raw is None:
@@ -113,7 +163,7 @@ def _header_float(resp: requests.Response, *names: str) -> float | None:
     return None
 
 
-def _retry_after(resp: requests.Response) -> float | None:
+def _retry_after(resp: Answer) -> float | None:
     """``retry-after`` in seconds, given as a number or an HTTP date (both are allowed)."""
     raw = resp.headers.get("retry-after")
     if raw is None:
@@ -130,11 +180,25 @@ def _retry_after(resp: requests.Response) -> float | None:
     return (when - datetime.now(UTC)).total_seconds()
 
 
+# Messages of GitHub's 403s that mean "slow down", not "forbidden" (old and current wording).
+_LIMIT_WORDS = ("rate limit", "abuse detection", "secondary rate")
+
+
+def host_limits(settings: Settings) -> Limits:
+    """Time and size bounds for a code host's requests."""
+    return Limits(connect_timeout=min(10.0, settings.http_timeout),
+                  read_timeout=settings.http_timeout, deadline=settings.http_deadline,
+                  max_wire_bytes=settings.max_answer_bytes,
+                  max_body_bytes=settings.max_answer_bytes)
+
+
 class PoliteClient:
-    """GETs with timeout, retries, rate-limit waits and counting; subclassed per host.
+    """GETs with a deadline, retries, rate-limit waits and counting; subclassed per host.
 
     ``sleep`` and ``notify`` are injectable (a scheduler may want its own log line), but the
     tests use the real ones against real local servers, with waits of one or two seconds.
+    ``raw`` marks a file host: its 403/429 cannot tell a limit from a refusal, so it is waited
+    out once per file and a run of them is an outage of that host.
     """
 
     def __init__(
@@ -142,16 +206,21 @@ class PoliteClient:
         settings: Settings,
         stats: RequestStats,
         *,
-        service: str,
+        endpoint: Endpoint,
+        health: Health | None = None,
         token: str | None = None,
         pool_size: int = 4,
+        raw: bool = False,
         sleep: Callable[[float], None] | None = None,
         notify: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.stats = stats
-        self.service = service
+        self.endpoint = endpoint
+        self.service = endpoint.service
+        self.health = health
         self._token = token
+        self._raw = raw
         self._sleep = sleep or time.sleep
         self._notify = notify or _notify
         policy = RetryPolicy(
@@ -160,14 +229,29 @@ class PoliteClient:
             backoff_factor=settings.http_backoff,
             backoff_max=min(120.0, settings.max_backoff),
             retry_after_max=settings.max_backoff,
+            # A refused connection is rarely cured by waiting: two more tries, then the run's
+            # health decides; a request that got no answer is asked once more.
+            connect=2,
+            read=1,
         )
         # 403/429 waits are this client's (announced, bounded by RateLimitError); urllib3 keeps
         # 5xx (honouring their retry-after) and connection errors.
-        self.session = make_session(policy, stats=stats, service=service, pool_size=pool_size)
+        self.session = make_session(policy, stats=stats, service=self.service,
+                                    pool_size=pool_size)
+        self.channel = Channel(self.session, endpoint, host_limits(settings), stats, health,
+                               unusable=frozenset({403, 429}) if raw else frozenset())
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._remaining: float | None = None
         self._reset: float | None = None
+
+    def authorize(self, scheme: str = "Bearer") -> None:
+        """Send the token in ``Authorization``; a value no header can carry is refused now
+        (exit 2, one line), before any request."""
+        if self._token:
+            value = f"{scheme} {self._token}"
+            header_safe({"Authorization": value}, self.endpoint)
+            self.session.headers["Authorization"] = value
 
     def close(self) -> None:
         self.session.close()
@@ -187,53 +271,48 @@ class PoliteClient:
         *,
         headers: dict[str, str] | None = None,
         params: dict[str, Any] | None = None,
-        stream: bool = False,
+        max_body: int | None = None,
         kind: str = "api",
-    ) -> requests.Response:
+    ) -> Answer:
         """GET with every politeness rule; returns the final answer (any status but 403/429
         rate limits, which are waited out). Raises ServiceError after retries, RateLimitError
-        when a wait would exceed ``settings.max_backoff``."""
-        attempts = max(1, self.settings.http_retries) + 1
-        for attempt in range(1, attempts + 1):
-            self._wait_for_budget()
-            try:
-                resp = self.session.get(
-                    url, headers=headers, params=params, stream=stream,
-                    timeout=self.settings.http_timeout, allow_redirects=False,
-                )
-                if not stream:
-                    _ = resp.content
-            except requests.RequestException as exc:
-                self.stats.count_request(self.service)
-                raise ServiceError(
-                    self._safe(f"{self.service}: {type(exc).__name__} for {url}"),
-                    url=self._safe(url), attempt=attempt,
-                ) from exc
-            self.stats.count_request(self.service)
-            self._record_budget(resp)
-            self._count_answer(resp, kind)
-            wait = self._rate_limit_wait(resp, attempt, kind)
-            if wait is None:
-                return resp
-            resp.close()
-            self.stats.count_retry(f"{self.service} HTTP {resp.status_code} rate limit")
-            self._pause(wait, f"{self.service} answered HTTP {resp.status_code} (rate limit)")
-        raise ServiceError(
-            f"{self.service}: still rate limited after {attempts} attempts: {self._safe(url)}",
-            url=self._safe(url), status=429, attempt=attempts,
-        )
+        when a wait would exceed ``settings.max_backoff``, AnswerTooLarge over the caps."""
 
-    def _count_answer(self, resp: requests.Response, kind: str) -> None:
-        if kind == "raw":
+        def attempt(n: int) -> Answer:
+            self._wait_for_budget()
+            answer = self.channel.get(url, headers=headers, params=params, max_body=max_body)
+            self._record_budget(answer)
+            self._count_answer(answer, kind)
+            wait = self._rate_limit_wait(answer, n)
+            if wait is None:
+                return answer
+            # A raw host's per-file waits are counted, not announced one line per file.
+            raise Again(f"HTTP {answer.status} rate limit", wait=wait,
+                        announce=None if self._raw else
+                        f"{self.service} answered HTTP {answer.status} (rate limit)",
+                        fallback=answer if self._raw else Again._NOTHING,
+                        final=ServiceError(
+                            f"{self.service}: still rate limited after {n} attempts:"
+                            f" {self._safe(url)}", url=self._safe(url), status=answer.status))
+
+        # A raw host's refusal is waited out once per file (its run is the host's outage).
+        budget = 1 if self._raw else max(1, self.settings.http_retries)
+        return retrying(attempt, service=self.service, stats=self.stats,
+                        budgets={"retries": budget}, backoff=lambda _n: 0.0,
+                        max_wait=self.settings.max_backoff + 1, sleep=self._sleep,
+                        notify=self._notify)
+
+    def _count_answer(self, resp: Answer, kind: str) -> None:
+        if self._raw or kind == "raw":
             self.count("raw")
-        elif resp.status_code == 304:
+        elif resp.status == 304:
             self.count("not_modified")
             if not self._token:
                 self.count("charged")  # GitHub charges 304s only to anonymous callers
         else:
             self.count("charged")
 
-    def _record_budget(self, resp: requests.Response) -> None:
+    def _record_budget(self, resp: Answer) -> None:
         remaining = _header_float(resp, "x-ratelimit-remaining", "ratelimit-remaining")
         reset = _header_float(resp, "x-ratelimit-reset", "ratelimit-reset")
         if remaining is None:
@@ -250,19 +329,26 @@ class PoliteClient:
             return
         wait = reset - time.time() + 1.0
         if wait > 0:
-            self._pause(wait, f"{self.service} rate limit spent", until=reset)
+            why = f"{self.service} rate limit spent"
+            if wait > self.settings.max_backoff + 1:
+                raise RateLimitError(f"{why}: would have to wait {wait:,.0f} s (more than"
+                                     f" {self.settings.max_backoff:,.0f} s)", status=403)
+            self.stats.count_wait(f"{self.service} rate limit spent", wait)
+            when = datetime.fromtimestamp(reset, UTC).strftime("%H:%M:%S")
+            self._notify(f"{why}: waiting {wait:,.1f} s (until {when} UTC)")
+            self._sleep(wait)
         with self._lock:
             self._remaining = None
 
-    def _rate_limit_wait(self, resp: requests.Response, attempt: int, kind: str = "api"
-                         ) -> float | None:
+    def _rate_limit_wait(self, resp: Answer, attempt: int) -> float | None:
         """Seconds to wait before retrying, or None when this answer is final.
 
         GitHub's rule: ``retry-after`` if present, else until ``x-ratelimit-reset`` when
-        ``remaining`` is 0, else at least a minute doubling per attempt. A raw host has no
-        headers to tell a limit from a refusal, so its 403/429 always back off.
+        ``remaining`` is 0, else at least a minute doubling per attempt (a secondary limit or
+        the older "abuse detection mechanism" 403). A raw host has no headers to tell a limit
+        from a refusal, so its 403/429 back off (once per file).
         """
-        if resp.status_code not in (403, 429):
+        if resp.status not in (403, 429):
             return None
         body = _json_or_none(resp)
         if isinstance(body, dict) and body.get("block"):
@@ -274,37 +360,34 @@ class PoliteClient:
         reset = _header_float(resp, "x-ratelimit-reset", "ratelimit-reset")
         if remaining == 0 and reset is not None:
             return max(reset - time.time(), 0.0) + 1.0
+        if self._raw:
+            return self.settings.raw_refusal_wait
         message = str(body.get("message", "")) if isinstance(body, dict) else ""
-        if resp.status_code == 429 or kind == "raw" or "rate limit" in message.lower():
+        if resp.status == 429 or any(w in message.lower() for w in _LIMIT_WORDS):
             return self.settings.github_secondary_wait * 2 ** (attempt - 1)
         return None  # a plain 403 (forbidden): the caller decides
 
-    def _pause(self, seconds: float, why: str, *, until: float | None = None) -> None:
-        if seconds > self.settings.max_backoff + 5:  # + the second added to every reset
-            raise RateLimitError(
-                f"{why}: would have to wait {seconds:,.0f} s"
-                f" (more than {self.settings.max_backoff:,.0f} s)",
-                status=403,
-            )
-        when = datetime.fromtimestamp(until or time.time() + seconds, UTC).strftime("%H:%M:%S")
-        self._notify(f"{why}: waiting {seconds:,.1f} s (until {when} UTC)")
-        self._sleep(seconds)
+    def refused(self, resp: Answer) -> None:
+        """A raw host still refusing after its wait: one more failure towards its outage."""
+        if self.health is not None:
+            self.health.failed(self.endpoint, f"HTTP {resp.status} for every file")
 
     # -- raw downloads in a bounded pool -----------------------------------------------------
 
     def download_many(
         self,
         files: Iterable[Selected],
-        fetch_one: Callable[[Selected], bytes | None],
+        fetch_one: Callable[[Selected], bytes | str],
         *,
         workers: int,
     ) -> Downloaded:
         """Download each distinct blob once with at most ``workers`` in flight.
 
-        ``fetch_one`` returns the bytes, None for a file that is not there or too big, or raises
-        ServiceError for a transient failure (RateLimitError is passed on: it ends the run).
-        Content that does not hash to the blob sha the tree named is dropped. The repository
-        byte cap applies to what actually arrived.
+        ``fetch_one`` returns the bytes, or a reason (str) for a file that is not there or not
+        worth keeping, or raises ServiceError for a transient failure. What stops the run is
+        passed on: a wait beyond bounds, a host down, and no answer at all (the repository is
+        then left as it was). Content that does not hash to the blob sha the tree named is
+        dropped, and so are Git LFS pointers. The repository byte cap applies to what arrived.
         """
         unique: dict[str, Selected] = {}
         for sel in files:
@@ -315,22 +398,23 @@ class PoliteClient:
         def one(sel: Selected) -> None:
             try:
                 data = fetch_one(sel)
-            except RateLimitError:
-                raise  # a wait beyond bounds stops the run, not only this file
+            except AnswerTooLarge:
+                data = "over the file size cap"
             except ServiceError as exc:
-                log.info("download failed: %s", exc)
+                if exc.transport or isinstance(exc, RateLimitError):
+                    raise  # no answer, a host down or a wait beyond bounds: not this file's
+                log.info("download failed: %s", self._safe(str(exc)))
                 with self._lock:
                     result.failed.append(sel.path)
                 return
             with self._lock:
-                if data is None:
-                    result.skipped.append(sel.path)
+                reason = data if isinstance(data, str) else self._refuse(data, sel)
+                if reason is not None:
+                    result.skipped[sel.path] = reason
                     return
-                if git_blob_sha(data) != sel.sha:
-                    result.skipped.append(sel.path)
-                    return
+                assert isinstance(data, bytes)
                 if len(data) > budget[0]:
-                    result.skipped.append(sel.path)
+                    result.skipped[sel.path] = "over the repository byte cap"
                     return
                 budget[0] -= len(data)
                 result.contents[sel.sha] = data
@@ -345,37 +429,26 @@ class PoliteClient:
                 if exc is not None:
                     raise exc
         except BaseException:
-            # Ctrl-C or a bug: drop the queued downloads instead of finishing them first.
+            # Ctrl-C, a host down or a bug: drop the queued downloads instead of finishing them.
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown()
         return result
 
-    def read_capped(self, resp: requests.Response, url: str) -> bytes | None:
-        """The body of a streamed answer, or None when it exceeds ``max_file_bytes``."""
-        cap = self.settings.max_file_bytes
-        chunks: list[bytes] = []
-        total = 0
-        try:
-            for chunk in resp.iter_content(64 * 1024):
-                total += len(chunk)
-                if total > cap:
-                    return None
-                chunks.append(chunk)
-        except requests.RequestException as exc:
-            raise ServiceError(
-                self._safe(f"{self.service}: {type(exc).__name__} reading {url}"),
-                url=self._safe(url),
-            ) from exc
-        finally:
-            resp.close()
-        return b"".join(chunks)
+    @staticmethod
+    def _refuse(data: bytes, sel: Selected) -> str | None:
+        """Why downloaded bytes are not stored, or None to keep them."""
+        if git_blob_sha(data) != sel.sha:
+            return "content does not match the tree's blob sha"
+        if is_lfs_pointer(data):
+            return "a Git LFS pointer, not code"
+        return None
 
 
-def _json_or_none(resp: requests.Response) -> Any:
+def _json_or_none(resp: Answer) -> Any:
     try:
-        return resp.json()
-    except ValueError:
+        return resp.json_body()
+    except ServiceError:
         return None
 
 
@@ -392,13 +465,13 @@ def _bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def json_body(resp: requests.Response, url: str) -> Any:
+def json_body(resp: Answer, url: str) -> Any:
     """Parsed JSON, or a ServiceError naming the URL (never the body: it is outside data)."""
     try:
-        return resp.json()
-    except ValueError:
-        raise ServiceError(f"invalid JSON from {url} (HTTP {resp.status_code})", url=url,
-                           status=resp.status_code) from None
+        return resp.json_body()
+    except ServiceError:
+        raise ServiceError(f"invalid JSON from {url} (HTTP {resp.status})", url=url,
+                           status=resp.status) from None
 
 
 def _notify(message: str) -> None:

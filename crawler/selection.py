@@ -40,6 +40,7 @@ class TreeEntry:
     type: str  # blob, tree, commit
     sha: str | None
     size: int | None
+    mode: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ requests through :func:`send`, which adds what ``requests`` alone does not give:
   a short reason and ``transport=True`` (no answer arrived), and a header that cannot be encoded
   (a token pasted with a newline) into a :class:`~survey.core.errors.ConfigError`.
 * **Outages stop the run.** :class:`Health` counts consecutive transport failures and 5xx
-  answers (after urllib3's retries) per service; at ``Limits.outage_after`` it raises
+  answers (after urllib3's retries) per service; at ``Health.outage_after`` (or when they
+  have lasted ``Health.outage_seconds``) it raises
   :class:`~survey.core.errors.ServiceUnavailable`, one line naming the service and the setting
   that points at it (``GITHUB_API_URL``...), instead of a silent crawl at 35 s a repository.
   Any answer below 500 resets the count.
@@ -84,8 +85,6 @@ class Limits:
     deadline: float = 120.0
     max_wire_bytes: int = 64_000_000
     max_body_bytes: int = 64_000_000
-    # Consecutive requests with no usable answer (no answer at all, or 5xx after retries).
-    outage_after: int = 3
 
     @property
     def timeout(self) -> tuple[float, float]:
@@ -123,38 +122,80 @@ class Answer:
 
 @dataclass
 class Health:
-    """Consecutive failed requests per service; shared by every client of one run."""
+    """Consecutive failed requests per service; shared by every client of one run.
+
+    A service is down when ``outage_after`` requests in a row got no usable answer, or when
+    the failures in a row have lasted ``outage_seconds`` (from the start of the first of them):
+    a host that never answers costs a deadline per request, and a run should not wait on it
+    for more than a couple of minutes. Any usable answer (status below 500) resets the count.
+    """
 
     outage_after: int = 3
+    outage_seconds: float = 60.0
     _failures: dict[str, int] = field(default_factory=dict)
+    _since: dict[str, float] = field(default_factory=dict)
     _last: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def ok(self, service: str) -> None:
         with self._lock:
             self._failures[service] = 0
+            self._since.pop(service, None)
 
-    def failed(self, endpoint: Endpoint, reason: str, threshold: int | None = None) -> None:
-        """Count a failure; raise :class:`ServiceUnavailable` when it makes an outage."""
+    def failed(self, endpoint: Endpoint, reason: str, threshold: int | None = None, *,
+               started: float | None = None) -> None:
+        """Count a failure; raise :class:`ServiceUnavailable` when it makes an outage.
+
+        ``started`` is when the failed request began (monotonic), ``threshold`` a stricter
+        count for this call (a raw host refusing every file).
+        """
         limit = threshold or self.outage_after
+        now = time.monotonic()
         with self._lock:
             count = self._failures.get(endpoint.service, 0) + 1
             self._failures[endpoint.service] = count
+            since = self._since.setdefault(endpoint.service,
+                                           now if started is None else started)
             self._last[endpoint.service] = reason
-        if count >= limit:
-            raise ServiceUnavailable(
-                f"{endpoint.service} is not answering ({reason}; {count} requests in a row):"
-                f" stopped; check {endpoint.where()}, the next run resumes",
-                url=endpoint.base_url, transport=True)
+        lasted = now - since
+        if count >= limit or lasted >= self.outage_seconds:
+            raise outage(endpoint, reason, count, lasted)
 
     def failures(self, service: str) -> int:
         with self._lock:
             return self._failures.get(service, 0)
 
+    def streak(self, service: str) -> tuple[int, float]:
+        """Failures in a row and how long they have lasted (seconds)."""
+        with self._lock:
+            since = self._since.get(service)
+            return (self._failures.get(service, 0),
+                    0.0 if since is None else time.monotonic() - since)
+
+
+def outage(endpoint: Endpoint, reason: str, count: int, lasted: float) -> ServiceUnavailable:
+    """The one line that stops a run: the service, why, and the setting that points at it."""
+    over = f" over {lasted:.0f} s" if lasted >= 1 else ""
+    return ServiceUnavailable(
+        f"{endpoint.service} is not answering ({reason}; {count} request"
+        f"{'s' if count > 1 else ''} in a row{over}): stopped; check {endpoint.where()},"
+        " the next run resumes", url=endpoint.base_url, transport=True)
+
+
+def reason_in(exc: ServiceError) -> str:
+    """The few words of a transport error's message (``connection refused``...)."""
+    return str(exc).split(": ", 1)[-1].split(" (")[0]
+
 
 # -- the deadline watchdog -------------------------------------------------------------------
 
 _local = threading.local()
+
+
+def deadline_left() -> float | None:
+    """Seconds left before the calling thread's request deadline (None outside :func:`send`)."""
+    deadline: float | None = getattr(_local, "deadline", None)
+    return None if deadline is None else deadline - time.monotonic()
 
 
 class _Watchdog:
@@ -179,6 +220,10 @@ class _Watchdog:
         self._timer.cancel()
 
 
+class DeadlinePassed(ReadTimeoutError):
+    """The request's total deadline passed (the watchdog shut its socket)."""
+
+
 class _DeadlineMixin:
     """Connection pools that enforce the calling thread's deadline while headers arrive."""
 
@@ -188,14 +233,18 @@ class _DeadlineMixin:
             return super()._make_request(conn, method, url, *args, **kw)  # type: ignore[misc]
         left = deadline - time.monotonic()
         if left <= 0:
-            raise ReadTimeoutError(self, url, "the request's deadline passed")  # type: ignore[arg-type]
+            raise DeadlinePassed(self, url, "the request's deadline passed")  # type: ignore[arg-type]
         watchdog = _Watchdog(conn, left)
         try:
             response = super()._make_request(conn, method, url, *args, **kw)  # type: ignore[misc]
+        except Exception as exc:
+            if watchdog.fired:  # the socket was shut by us: say so, not "connection closed"
+                raise DeadlinePassed(self, url, "the request's deadline passed") from exc  # type: ignore[arg-type]
+            raise
         finally:
             watchdog.cancel()
         if watchdog.fired:
-            raise ReadTimeoutError(self, url, "the request's deadline passed")  # type: ignore[arg-type]
+            raise DeadlinePassed(self, url, "the request's deadline passed")  # type: ignore[arg-type]
         return response
 
 
@@ -218,8 +267,8 @@ class DeadlineAdapter(HTTPAdapter):
 
 # -- error mapping ---------------------------------------------------------------------------
 
-def reason_of(exc: BaseException, limits: Limits | None = None) -> str:
-    """What went wrong under a requests/urllib3 error, in a few words (no URL, no repr)."""
+def _chain(exc: BaseException) -> tuple[BaseException, ...]:
+    """An exception and what it wraps (``reason``, ``args[0]``, cause, context)."""
     seen: list[BaseException] = []
     inner: BaseException | None = exc
     while inner is not None and inner not in seen and len(seen) < 8:
@@ -231,30 +280,42 @@ def reason_of(exc: BaseException, limits: Limits | None = None) -> str:
         if nxt is None:
             nxt = inner.__cause__ or inner.__context__
         inner = nxt
-    kinds = tuple(seen)
+    return tuple(seen)
+
+
+def _refused(e: BaseException) -> bool:
+    return isinstance(e, ConnectionRefusedError) or (
+        isinstance(e, NewConnectionError) and "refused" in str(e).lower())
+
+
+# (matches one exception of the chain, what to say), the first rule that matches wins.
+_REASONS: list[tuple[Any, str]] = [
+    (lambda e: isinstance(e, NameResolutionError), "the host name does not resolve"),
+    (_refused, "connection refused"),
+    (lambda e: isinstance(e, ConnectTimeoutError) and not isinstance(e, NewConnectionError),
+     "no connection{connect}"),
+    (lambda e: isinstance(e, SSLError | requests.exceptions.SSLError), "TLS handshake failed"),
+    (lambda e: isinstance(e, DeadlinePassed), "no complete answer within {deadline}"),
+    (lambda e: isinstance(e, ReadTimeoutError | requests.exceptions.ReadTimeout
+                          | socket.timeout), "no answer{read}"),
+    (lambda e: isinstance(e, ProtocolError | requests.exceptions.ChunkedEncodingError
+                          | ConnectionResetError | BrokenPipeError),
+     "the connection was closed without a complete answer"),
+    (lambda e: isinstance(e, DecodeError | zlib.error), "the answer's compression is corrupt"),
+    (lambda e: isinstance(e, NewConnectionError), "cannot connect"),
+    (lambda e: isinstance(e, requests.exceptions.TooManyRedirects), "too many redirects"),
+]
+
+
+def reason_of(exc: BaseException, limits: Limits | None = None) -> str:
+    """What went wrong under a requests/urllib3 error, in a few words (no URL, no repr)."""
+    chain = _chain(exc)
     read = f" within {limits.read_timeout:g} s" if limits else ""
-    if any(isinstance(e, NameResolutionError) for e in kinds):
-        return "the host name does not resolve"
-    if any(isinstance(e, ConnectionRefusedError) for e in kinds) or any(
-            isinstance(e, NewConnectionError) and "refused" in str(e).lower() for e in kinds):
-        return "connection refused"
-    if any(isinstance(e, ConnectTimeoutError) and not isinstance(e, NewConnectionError)
-           for e in kinds):
-        return "no connection" + (f" within {limits.connect_timeout:g} s" if limits else "")
-    if any(isinstance(e, SSLError | requests.exceptions.SSLError) for e in kinds):
-        return "TLS handshake failed"
-    if any(isinstance(e, ReadTimeoutError | requests.exceptions.ReadTimeout | socket.timeout)
-           for e in kinds):
-        return "no answer" + read
-    if any(isinstance(e, ProtocolError | requests.exceptions.ChunkedEncodingError
-                      | ConnectionResetError | BrokenPipeError) for e in kinds):
-        return "the connection was closed without a complete answer"
-    if any(isinstance(e, DecodeError | zlib.error) for e in kinds):
-        return "the answer's compression is corrupt"
-    if any(isinstance(e, NewConnectionError) for e in kinds):
-        return "cannot connect"
-    if any(isinstance(e, requests.exceptions.TooManyRedirects) for e in kinds):
-        return "too many redirects"
+    connect = f" within {limits.connect_timeout:g} s" if limits else ""
+    deadline = f"the {limits.deadline:g} s deadline" if limits else "the deadline"
+    for matches, text in _REASONS:
+        if any(matches(e) for e in chain):
+            return text.format(read=read, connect=connect, deadline=deadline)
     return type(exc).__name__
 
 
@@ -314,11 +375,12 @@ def _read_body(resp: requests.Response, limits: Limits, deadline: float, cap: in
 
 def send(session: requests.Session, method: str, url: str, *, endpoint: Endpoint,
          limits: Limits, health: Health | None = None, max_body: int | None = None,
-         **kwargs: Any) -> Answer:
+         unusable: frozenset[int] = frozenset(), **kwargs: Any) -> Answer:
     """One request with every bound of the module docstring; never follows redirects.
 
     Returns any answer (the caller judges its status); a 5xx still standing after urllib3's
-    retries counts towards an outage, as does no answer at all.
+    retries counts towards an outage, as does no answer at all. A status in ``unusable`` (a
+    raw host's 403) neither counts nor resets: the caller judges whether it is an outage.
     """
     started = time.monotonic()
     deadline = started + limits.deadline
@@ -331,16 +393,15 @@ def send(session: requests.Session, method: str, url: str, *, endpoint: Endpoint
             body, wire = _read_body(resp, limits, deadline, cap, endpoint)
     except ServiceError as exc:
         if exc.transport and health is not None:
-            health.failed(endpoint, str(exc).split(": ", 1)[-1].split(" (")[0],
-                          limits.outage_after)
+            health.failed(endpoint, reason_in(exc), started=started)
         raise
     finally:
         _local.deadline = None
     answer = Answer(resp.status_code, resp.headers, body, url, time.monotonic() - started, wire)
     if health is not None:
         if answer.status >= 500:
-            health.failed(endpoint, f"HTTP {answer.status}", limits.outage_after)
-        else:
+            health.failed(endpoint, f"HTTP {answer.status}", started=started)
+        elif answer.status not in unusable:
             health.ok(endpoint.service)
     return answer
 

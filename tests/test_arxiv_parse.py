@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.arxiv_client import ArxivClient, _RetryableAnswer, short_id
+from crawler.arxiv_client import ArxivClient
+from crawler.atom import short_id
 from crawler.harvest import paper_record
+from crawler.http import Again
 from survey.core.errors import ServiceError
 from survey.core.settings import Settings
 
@@ -27,8 +29,8 @@ def parse(client: ArxivClient, name: str, status: int = 200):
 
 def test_classic_page_fields(client):
     feed = parse(client, "page_three_entries.xml")
-    assert feed.header.total_results == 7 and feed.header.items_per_page == 3
-    first, cross, old = feed.results
+    assert feed.total == 7 and feed.per_page == 3
+    first, cross, old = feed.entries
     row = astuple(paper_record(first))
     assert row[:2] == ("2401.00001", 3)
     assert row[2] == "Sparse Mixtures of Experts for <Tiny> Devices & Friends: A Study"
@@ -47,10 +49,10 @@ def test_classic_page_fields(client):
 
 def test_2025_backend_page(client):
     feed = parse(client, "page_2025_backend.xml")
-    assert feed.header.total_results == 2002 and feed.header.start_index == 2000
-    ids = [astuple(paper_record(r))[:2] for r in feed.results]
+    assert feed.total == 2002 and feed.start == 2000
+    ids = [astuple(paper_record(r))[:2] for r in feed.entries]
     assert ids == [("2511.09999", 2), ("2511.10000", 1)]
-    assert astuple(paper_record(feed.results[1]))[7] == "eess.AS"
+    assert astuple(paper_record(feed.entries[1]))[7] == "eess.AS"
 
 
 def test_error_feed_is_raised(client):
@@ -62,11 +64,11 @@ def test_error_feed_is_raised(client):
 
 def test_empty_page_keeps_its_total(client):
     feed = parse(client, "empty_page.xml")
-    assert feed.results == [] and feed.header.total_results == 5311
+    assert feed.entries == [] and feed.total == 5311
 
 
 def test_truncated_xml_is_malformed_not_recovered(client):
-    with pytest.raises(_RetryableAnswer, match="malformed"):
+    with pytest.raises(Again, match="malformed"):
         parse(client, "truncated.xml")
 
 
@@ -83,9 +85,9 @@ def test_entities_are_not_expanded(client):
             b"<title>&x;</title><summary>s</summary></entry></feed>")
     try:
         feed = client._parse_answer("http://test", 200, evil)
-    except _RetryableAnswer:
+    except Again:
         return
-    assert "root:" not in feed.results[0].title
+    assert "root:" not in feed.entries[0].title
 
 
 @pytest.mark.parametrize("entry_id, expected", [
@@ -99,5 +101,6 @@ def test_short_id(entry_id, expected):
 
 
 def test_xml_that_is_not_a_feed_is_not_an_empty_window(client):
-    with pytest.raises(_RetryableAnswer, match="not an Atom feed"):
+    with pytest.raises(Again) as info:
         client._parse_answer("http://test", 200, b"<html><body>maintenance</body></html>")
+    assert "not an Atom feed" in str(info.value.final)

@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from arxiv_server import ArxivServer, in_scope, make_corpus
-from local_github import github_env
+from support.arxiv_server import ArxivServer, in_scope, make_corpus
+from support.local_github import github_env
 
 from crawler.links import paper_links
 
@@ -129,16 +129,17 @@ def test_crawl_prints_a_summary_and_status_shows_it(tmp_path, server, corpus):
     (["--since", "2024", "--categories", "cs.LG,cs.LG;DROP"], "error: invalid category"),
     (["--since", "2024-02-30"], "error: --since '2024-02-30': not a valid date"),
     (["--since", "2999"], "error: --since 2999-01-01 is in the future"),
-    (["--since", "2024", "--arxiv-delay", "-1"], "Invalid value for '--arxiv-delay'"),
+    (["--since", "2024", "--arxiv-delay", "-1"], "error: Invalid value for '--arxiv-delay'"),
+    (["--since", "2024", "--arxiv-api-url", "ftp://x"], "error: --arxiv-api-url must be an"
+                                                        " http(s) URL"),
 ])
 def test_bad_input_is_one_line_and_changes_nothing(filled_db, server, args, message):
     before = checksum(filled_db)
     requests = server.request_count
     proc = survey("crawl", *args, env=env_for(server, filled_db))
     assert proc.returncode == 2
-    assert message in proc.stderr
-    if message.startswith("error:"):
-        assert proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith(message)
+    assert proc.stderr.count("\n") == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert checksum(filled_db) == before, "nothing stored may change, not even runs"
     assert server.request_count == requests
@@ -167,14 +168,15 @@ def test_unreachable_arxiv_is_one_line_and_loses_nothing(filled_db, server):
            f"http://127.0.0.1:{port}/api/query"}
     proc = survey("crawl", "--since", "2024-01", "--until", "2024-04", env=env)
     assert proc.returncode == 4
-    assert proc.stderr.startswith(f"error: cannot reach arXiv at http://127.0.0.1:{port}/api")
+    assert proc.stderr.startswith("error: arxiv is not answering (connection refused;")
+    assert f"check SURVEY_ARXIV_API_URL=http://127.0.0.1:{port}/api/query" in proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert checksum(filled_db, skip=("runs",)) == before
     conn = sqlite3.connect(filled_db)
     runs = conn.execute("SELECT * FROM runs").fetchall()
     assert runs[:len(runs_before)] == runs_before, "earlier run records untouched"
     last = conn.execute("SELECT outcome, summary FROM runs ORDER BY id DESC LIMIT 1").fetchone()
-    assert last[0] == "failed" and "cannot reach arXiv" in last[1]
+    assert last[0] == "failed" and "arxiv is not answering" in last[1]
 
 
 def test_arxiv_refusing_the_query_is_one_line(filled_db, server):

@@ -13,15 +13,27 @@ from survey.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-COMMANDS = ["crawl", "refresh", "report", "classify", "export", "status"]
+COMMANDS = ["crawl", "refresh", "report", "classify", "export", "status", "show"]
+# Commands that read or write the database; `classify` reads local folders only.
+DB_COMMANDS = [c for c in COMMANDS if c != "classify"]
 
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_command_has_help_and_is_documented(name: str) -> None:
     result = CliRunner().invoke(app, [name, "--help"])
     assert result.exit_code == 0, result.output
-    assert "--db" in result.output
+    assert "--db" in result.output or name not in DB_COMMANDS
+    assert "--verbose" in result.output and "--quiet" in result.output
     assert f"`survey {name}" in README
+    table = README.split("## Commands, exit codes and configuration", 1)[1].split("\n## ", 1)[0]
+    assert f"| `survey {name}" in table, "every command is in the commands table"
+
+
+def test_show_has_its_section_after_the_export_section() -> None:
+    headings = re.findall(r"^## (.+)$", README, re.M)
+    show = "Looking at one paper or repository — `survey show`"
+    assert show in headings
+    assert headings.index(show) == headings.index("Exporting the data — `survey export`") + 1
 
 
 def test_first_screen_has_the_two_commands_and_ci_runs_the_test_command() -> None:

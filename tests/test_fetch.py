@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from github_server import GitHubServer, add_link
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.clock import NOW
-from test_github import FILES, TOKEN, fast, repo_row, run
+from support.fetching import FILES, TOKEN, fast, repo_row, run
+from support.github_server import GitHubServer, add_link
 
 from crawler.fetch import fetch_repositories, select_work
 from crawler.http import RequestStats
@@ -188,6 +188,12 @@ def test_failed_refresh_keeps_status_and_stays_due(gh: GitHubServer, conn) -> No
     before = repo_row(conn, "github.com/acme/r0")
     gh.add_fault(r"(?i)acme/r0", 503, times=100)
     assert run(conn, fast(gh, github_token=TOKEN), mode="due", now=LATER).outcomes == {
+        "unreached": 1}
+    assert repo_row(conn, "github.com/acme/r0") == before  # untouched
+    gh.faults.clear()
+    gh.add_fault(r"(?i)acme/r0/git/trees", 404, times=100)  # an answer: a failure of its own
+    gh.model.push("Acme/R0", {"new.py": b"x = 2\n"})
+    assert run(conn, fast(gh, github_token=TOKEN), mode="due", now=LATER).outcomes == {
         "error": 1}
     after = repo_row(conn, "github.com/acme/r0")
     assert after["status"] == "ok" and after["checked_at"] == before["checked_at"]
@@ -235,7 +241,7 @@ from survey.core.clock import FixedClock
 from survey.core.db import open_write
 from survey.core.settings import load_settings
 from survey.core.events import RecordedEvents
-settings = load_settings({{"http_backoff": 0.01, "raw_workers": 2}})
+settings = load_settings({{"http_backoff": 0.01, "raw_workers": 2, "github_api": "rest"}})
 conn = open_write({db!r})
 summary = fetch_repositories(conn, settings, RequestStats())
 print(summary.as_dict())

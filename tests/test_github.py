@@ -9,64 +9,23 @@ import time
 import traceback
 import zlib
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 import pytest
-from github_server import GitHubServer, add_link, blob_sha
-from support.clock import NOW
+from support.fetching import FILES, TOKEN, fast, repo_row, run, said
+from support.github_server import GitHubServer, add_link, blob_sha
 
 from crawler.fetch import fetch_repositories
 from crawler.github import GitHubClient
 from crawler.http import RequestStats
-from survey.core.clock import FixedClock
 from survey.core.errors import ConfigError, RateLimitError, ServiceError
 from survey.core.events import RecordedEvents
-from survey.core.settings import Settings
-
-TOKEN = "ghp_SENTINEL0123456789abcdefSENTINEL42"
 
 
 @pytest.fixture
 def gh() -> Iterator[GitHubServer]:
     with GitHubServer() as server:
         yield server
-
-
-def fast(gh: GitHubServer, **kw: Any) -> Settings:
-    """Settings pointing at the local server, with test-sized timeouts and backoff."""
-    base: dict[str, Any] = dict(
-        github_api_url=gh.api_url, github_raw_url=gh.raw_url, http_timeout=1.0,
-        http_backoff=0.01, http_retries=2, github_secondary_wait=0.2, raw_workers=2,
-        github_api="rest",  # these tests are of the REST client (GraphQL: test_graphql_*.py)
-    )
-    base.update(kw)
-    return Settings(**base)
-
-
-def repo_row(conn: Any, repo: str) -> dict[str, Any]:
-    row = conn.execute("SELECT * FROM repos WHERE repo = ?", (repo,)).fetchone()
-    assert row is not None, repo
-    return dict(row)
-
-
-def run(conn: Any, settings: Settings, *, now: datetime = NOW,
-        events: RecordedEvents | None = None, **kw: Any) -> Any:
-    return fetch_repositories(conn, settings, RequestStats(), clock=FixedClock(now),
-                              events=RecordedEvents() if events is None else events, **kw)
-
-
-def said(events: RecordedEvents) -> str:
-    """Every message the stage sent to its events sink (what the CLI would print)."""
-    return "\n".join(events.texts())
-
-
-FILES = {
-    "train.py": b"import torch\n",
-    "requirements.txt": b"torch>=1.8\nnumpy\n",
-    "src/model.py": b"import torch.nn as nn\n",
-    "docs/logo.png": b"\x89PNG....",
-}
 
 
 def test_first_fetch_stores_metadata_tree_and_compressed_blobs(gh: GitHubServer, conn) -> None:
@@ -253,14 +212,17 @@ def test_5xx_is_retried_with_backoff_and_counted(gh: GitHubServer, conn) -> None
     assert stats.retries["github HTTP 502"] == 1
 
 
-def test_persistent_5xx_is_error_and_retried_by_next_crawl(gh: GitHubServer, conn) -> None:
+def test_persistent_5xx_leaves_it_pending_for_the_next_crawl(gh: GitHubServer, conn) -> None:
+    """A 5xx after retries is the host failing, not the repository: nothing is marked."""
     gh.model.add_repo("Acme/Net", FILES)
     add_link(conn, "2001.00001", "github.com/acme/net")
     gh.add_fault(r"/commits/", 503, times=10)
-    summary = run(conn, fast(gh))
-    assert summary.outcomes == {"error": 1}
+    events = RecordedEvents()
+    summary = run(conn, fast(gh), events=events)
+    assert summary.outcomes == {"unreached": 1}
     row = repo_row(conn, "github.com/acme/net")
-    assert row["status"] == "error" and "503" in row["status_detail"]
+    assert row["status"] == "pending" and row["status_detail"] is None
+    assert "HTTP 503" in said(events)
     gh.faults.clear()
     assert run(conn, fast(gh)).outcomes == {"ok": 1}
 
@@ -322,15 +284,17 @@ def test_slow_answer_beyond_timeout_is_retried(gh: GitHubServer, conn) -> None:
     assert sum(v for k, v in stats.retries.items() if "Timeout" in k) == 1
 
 
-def test_always_slow_becomes_error_not_a_hang(gh: GitHubServer, conn) -> None:
+def test_always_slow_is_left_pending_not_a_hang_nor_an_error(gh: GitHubServer, conn) -> None:
+    """No answer says nothing about the repository: it stays pending for the next run."""
     gh.model.add_repo("Acme/Net", FILES)
     add_link(conn, "2001.00001", "github.com/acme/net")
     slow = gh.add_fault(r"^/api/repos/acme/net$", delay=0.6, times=10)
     summary = run(conn, fast(gh, http_timeout=0.2, http_retries=1))
-    assert summary.outcomes == {"error": 1}
+    assert summary.outcomes == {"unreached": 1}
     assert slow.hits == 2  # the first try and one retry, each cut off by the timeout
-    assert "Timeout" in repo_row(conn, "github.com/acme/net")["status_detail"] or \
-        "Connection" in repo_row(conn, "github.com/acme/net")["status_detail"]
+    row = repo_row(conn, "github.com/acme/net")
+    assert row["status"] == "pending" and row["status_detail"] is None
+    assert row["checked_at"] is None
 
 
 def test_truncated_tree_is_walked_level_by_level(gh: GitHubServer, conn) -> None:
@@ -386,8 +350,8 @@ def test_sentinel_token_never_leaks(gh: GitHubServer, conn, db_path, caplog, cap
     add_link(conn, "2001.00002", "github.com/acme/broken")
     add_link(conn, "2001.00003", "github.com/acme/slow")
     add_link(conn, "2001.00004", "github.com/acme/gone")
-    gh.add_fault(r"acme/broken", 500, times=100,
-                 body={"message": f"echo Authorization: Bearer {TOKEN}"})
+    gh.model.block("Acme/Broken", "tos")  # a block reason that echoes the request's header
+    gh.model.get("Acme/Broken").block_reason = f"echo Authorization: Bearer {TOKEN}"
     gh.add_fault(r"acme/slow", delay=0.5, times=100)
     gh.exhaust_rate_limit(reset_in=1.0)
     events = RecordedEvents()
@@ -405,7 +369,7 @@ def test_sentinel_token_never_leaks(gh: GitHubServer, conn, db_path, caplog, cap
     errors = ["".join(traceback.format_exception(e)) + repr(e.args)
               for e in (limit.value, rejected.value)]
     details = [r[0] or "" for r in conn.execute("SELECT status_detail FROM repos")]
-    assert any("500" in d for d in details)
+    assert any("blocked (echo Authorization: Bearer ***)" in d for d in details), details
     out = capsys.readouterr()
     texts = [caplog.text, out.out, out.err, said(events), *details, *errors]
     assert all(TOKEN not in t for t in texts)

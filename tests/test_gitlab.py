@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from github_server import add_link
-from gitlab_server import GitLabServer
 from support.clock import NOW
+from support.github_server import add_link
+from support.gitlab_server import GitLabServer
 
 from crawler.fetch import fetch_repositories
 from crawler.gitlab import GitLabClient

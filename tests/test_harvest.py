@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from arxiv_server import IN_SCOPE, ArxivServer, in_scope, make_corpus
+from support.arxiv_server import IN_SCOPE, ArxivServer, in_scope, make_corpus
 from support.clock import NOW
 
 from crawler.harvest import harvest, last_complete_end

@@ -12,9 +12,9 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from arxiv_server import IN_SCOPE, ArxivServer, make_corpus
-from local_github import github_env, github_settings
 from rich.console import Console
+from support.arxiv_server import IN_SCOPE, ArxivServer, make_corpus
+from support.local_github import github_env, github_settings
 
 from survey.cli.render import render_crawl_summary
 from survey.core.clock import FixedClock

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from arxiv_server import ArxivServer, Paper
-from github_server import GitHubServer
+from support.arxiv_server import ArxivServer, Paper
 from support.clock import NOW
+from support.github_server import GitHubServer
 
 from survey.core.clock import FixedClock
 from survey.core.db import open_write
+from survey.core.errors import ServiceUnavailable
 from survey.core.lock import exclusive_run
 from survey.core.settings import Settings
 from survey.jobs.crawl import run_crawl
@@ -138,9 +139,13 @@ def test_refresh_catches_up_after_github_was_down(servers, tmp_path):
         add_repo(gh, i, owner="late")
     down = s.replace(github_api_url="http://127.0.0.1:9", github_raw_url="http://127.0.0.1:9",
                      http_retries=0)
-    run_refresh(down, clock=FixedClock(NOW))
+    with pytest.raises(ServiceUnavailable, match="GITHUB_API_URL=http://127.0.0.1:9"):
+        run_refresh(down, clock=FixedClock(NOW))
+    # The papers harvested before GitHub failed are kept; their repositories wait, unmarked.
+    assert count(s.db, "SELECT COUNT(*) FROM papers WHERE abstract LIKE '%github.com/late/%'"
+                 ) == 5
     assert count(s.db, "SELECT COUNT(*) FROM repos WHERE repo LIKE 'github.com/late/%'"
-                       " AND status = 'error'") == 5
+                       " AND status = 'pending' AND status_detail IS NULL") == 5
     run_refresh(s, clock=FixedClock(NOW))
     assert count(s.db, "SELECT COUNT(*) FROM repos WHERE repo LIKE 'github.com/late/%'"
                        " AND status = 'ok'") == 5

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
-from arxiv_server import IN_SCOPE, ArxivServer, in_scope, make_corpus
+from support.arxiv_server import IN_SCOPE, ArxivServer, in_scope, make_corpus
 from synthetic import add_classification, add_repo
 
 from analysis.export import export_rows

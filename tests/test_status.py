@@ -9,9 +9,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from arxiv_server import IN_SCOPE, ArxivServer, make_corpus
-from local_github import github_settings
 from rich.console import Console
+from support.arxiv_server import IN_SCOPE, ArxivServer, make_corpus
+from support.local_github import github_settings
 
 from survey.cli.render import render_status
 from survey.core.clock import FixedClock

@@ -14,7 +14,7 @@ from crawler.transport import Endpoint, Health, Limits, header_safe, send
 from survey.core.errors import AnswerTooLarge, ConfigError, ServiceError, ServiceUnavailable
 
 FAST = Limits(connect_timeout=1.0, read_timeout=1.0, deadline=3.0, max_wire_bytes=2_000_000,
-              max_body_bytes=8_000_000, outage_after=3)
+              max_body_bytes=8_000_000)
 
 
 def endpoint(url: str) -> Endpoint:

@@ -1,17 +1,33 @@
-"""Terminal output: one stderr console, the progress bars, and the events sink that drives them.
+"""Terminal output: how this invocation prints, the consoles, progress bars and the events sink.
 
 The library reports progress and messages through :class:`survey.core.events.Events`;
 :class:`RichEvents` renders them here, so nothing below the CLI writes to the terminal.
+
+:class:`Output` is the one place the global flags land (``-v``/``-q``, ``NO_COLOR``): the CLI
+sets it once per command (:func:`set_output`) and every console made here follows it, so a
+command module gets them without a parameter of its own:
+
+* ``NO_COLOR`` (https://no-color.org: set and not empty): no colour, bold, italics or underline
+  anywhere; rich alone would drop only the colours.
+* Output that is not a terminal is never wrapped or padded to 80 columns: lines are soft
+  wrapped, tables are as wide as their content and lose their trailing spaces (:func:`emit`).
+* ``verbosity`` -1 (``-q``): warnings and errors only; 0: info too; 1 (``-v``): the reason for
+  each failed request or repository as well.
+
 Outside strings can carry terminal escapes (a file named ``\\x1b[2J``, a hostile error body):
 :func:`terminal_safe` neutralises control characters before anything is printed.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import threading
+from dataclasses import dataclass, replace
+from typing import Any, cast
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -27,8 +43,90 @@ from rich.text import Text
 
 from survey.core.events import Events, Level
 
-# Progress, warnings and summaries go to stderr so stdout stays clean for data (export, --json).
-err_console = Console(stderr=True, highlight=False)
+QUIET, NORMAL, VERBOSE = -1, 0, 1
+# Width given to a console that is not a terminal: wide enough that nothing is ever wrapped.
+_PIPE_WIDTH = 10_000
+
+
+def no_color_requested(environ: dict[str, str] | None = None) -> bool:
+    """``NO_COLOR`` set to anything but the empty string (https://no-color.org)."""
+    return (os.environ if environ is None else environ).get("NO_COLOR", "") != ""
+
+
+@dataclass(frozen=True)
+class Output:
+    """How the current invocation prints (set by the CLI for each command)."""
+
+    verbosity: int = NORMAL
+    no_color: bool = False
+
+    @property
+    def quiet(self) -> bool:
+        return self.verbosity < NORMAL
+
+    @property
+    def verbose(self) -> bool:
+        return self.verbosity > NORMAL
+
+
+_output = Output(no_color=no_color_requested())
+
+
+def output() -> Output:
+    """The current invocation's output settings."""
+    return _output
+
+
+def set_output(verbosity: int = NORMAL, *, no_color: bool | None = None) -> Output:
+    """Set the output settings (``no_color`` None: from ``NO_COLOR`` now); returns them."""
+    global _output
+    _output = replace(_output, verbosity=verbosity,
+                      no_color=no_color_requested() if no_color is None else no_color)
+    return _output
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A console on stdout (or stderr) that follows :func:`output`.
+
+    The stream is looked up when printing (tests swap ``sys.stdout``). On a terminal it is as
+    wide as the terminal; elsewhere lines are never wrapped.
+    """
+    plain = _output.no_color
+    console = Console(stderr=stderr, highlight=False, emoji=False, no_color=plain,
+                      color_system=None if plain else "auto")
+    if not console.is_terminal:
+        console.soft_wrap = True
+        console.width = _PIPE_WIDTH
+    return console
+
+
+def emit(renderable: RenderableType, *, stderr: bool = False) -> None:
+    """Print a table or group: as is on a terminal; elsewhere without trailing spaces."""
+    console = make_console(stderr=stderr)
+    if console.is_terminal:
+        console.print(renderable)
+        return
+    with console.capture() as captured:
+        console.print(renderable)
+    lines = [line.rstrip() for line in captured.get().splitlines()]
+    stream = sys.stderr if stderr else sys.stdout
+    stream.write("\n".join(lines) + "\n" if lines else "")
+    stream.flush()
+
+
+class _CurrentConsole:
+    """Stands for the console of the current invocation, looked up at each use, so a module
+    may import ``err_console`` once and still follow ``NO_COLOR`` and a swapped stream."""
+
+    def __init__(self, *, stderr: bool) -> None:
+        self._stderr = stderr
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(make_console(stderr=self._stderr), name)
+
+
+# Progress, warnings and errors go to stderr so stdout stays clean for data (export, --json).
+err_console = cast(Console, _CurrentConsole(stderr=True))
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides/isolates.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -58,7 +156,7 @@ def make_progress(*, transient: bool = False, console: Console | None = None) ->
         TimeElapsedColumn(),
         TextColumn("eta"),
         TimeRemainingColumn(),
-        console=console or err_console,
+        console=console or make_console(stderr=True),
         transient=transient,
     )
 
@@ -66,15 +164,16 @@ def make_progress(*, transient: bool = False, console: Console | None = None) ->
 class RichEvents(Events):
     """Progress bars (when ``progress``) and messages by ``verbosity`` on a stderr console.
 
-    ``verbosity``: -1 quiet (warnings only), 0 normal (info and warnings), 1 verbose (details
-    too: the reason for each failed request or repository).
+    ``verbosity``: -1 quiet (warnings only, no progress bars), 0 normal (info and warnings), 1
+    verbose (details too: the reason for each failed request or repository); None: the
+    invocation's ``-q``/``-v`` (:func:`output`).
     """
 
-    def __init__(self, *, progress: bool, verbosity: int = 0,
+    def __init__(self, *, progress: bool, verbosity: int | None = None,
                  console: Console | None = None) -> None:
-        self.show_progress = progress
-        self.verbosity = verbosity
-        self.console = console or err_console
+        self.verbosity = output().verbosity if verbosity is None else verbosity
+        self.show_progress = progress and self.verbosity >= NORMAL
+        self.console = console or make_console(stderr=True)
         self._bar: Progress | None = None
         self._tasks: dict[int, TaskID] = {}
         self._lock = threading.RLock()

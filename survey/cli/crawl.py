@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from survey.cli import DbOption, command, settings_for
+from survey.cli import DbOption, JsonOption, command, settings_for
 from survey.core.settings import parse_categories
 
 if TYPE_CHECKING:
@@ -46,11 +46,12 @@ def crawl(
         "--github-api", metavar="rest|graphql|auto",
         help="GitHub API for repositories (env SURVEY_GITHUB_API; default auto: GraphQL with"
              " a token).")] = None,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Harvest arXiv papers and their code links (then the later stages), resumably."""
-    from survey.cli.console import RichEvents, err_console
-    from survey.cli.render import render_crawl_summary
+    from survey.cli.console import RichEvents
+    from survey.cli.render import print_json, print_summary
     from survey.jobs.crawl import run_crawl
 
     settings = settings_for(
@@ -62,7 +63,10 @@ def crawl(
 
         plan = plan_crawl(settings, since=since, until=until, categories=settings.categories,
                           sample=sample)
-        typer.echo(render_plan(plan))
+        if as_json:
+            print_json(plan.to_json())
+        else:
+            typer.echo(render_plan(plan))
         return
     events = RichEvents(progress=sys.stderr.isatty() if progress is None else progress)
     try:
@@ -70,7 +74,7 @@ def crawl(
                             events=events, sample_fraction=sample)
     finally:
         events.close()
-    err_console.print(render_crawl_summary(summary))
+    print_summary(summary, summary.to_json(), as_json=as_json)
 
 
 def render_plan(plan: Plan) -> str:

@@ -11,12 +11,12 @@ import typer
 from survey.cli import DbOption, command, settings_for
 
 
-@command("export")
+@command("export", stdout_out=True)
 def export(
     fmt: Annotated[str, typer.Option(
-        "--format", help="csv, json (an array of objects) or parquet (needs --out).")] = "csv",
+        "--format", help="csv, json (an array of objects) or parquet (needs --out FILE).")] = "csv",
     out: Annotated[Path | None, typer.Option(
-        "--out", help="File to write; standard output when not given.")] = None,
+        "--out", help="File to write; standard output when not given or -.")] = None,
     all_links: Annotated[bool, typer.Option(
         "--all-links", help="Also project pages, organisation pages and other links, with a"
         " kind column.")] = False,
@@ -24,14 +24,15 @@ def export(
 ) -> None:
     """One row per (paper, repository) link with the paper and the repository's label."""
     from analysis.export import check_format, write_export
+    from survey.cli.console import err_console, output
     from survey.core.db import reading
 
+    if out == Path("-"):
+        out = None  # `--out -`: standard output, as without --out
     fmt = check_format(fmt, out)
     settings = settings_for(db)
     with reading(settings.db) as conn:
         rows = write_export(conn, fmt, out if out is not None else sys.stdout,
                             all_links=all_links)
-    if out is not None:
-        from survey.cli.console import err_console
-
+    if out is not None and not output().quiet:
         err_console.print(f"wrote {rows:,} rows to {out}", markup=False, highlight=False)

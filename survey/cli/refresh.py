@@ -8,13 +8,14 @@ from typing import Annotated
 
 import typer
 
-from survey.cli import DbOption, command, settings_for
+from survey.cli import DbOption, JsonOption, command, settings_for
 
 
 @command("refresh")
 def refresh(
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Folder of the monthly pages (env SURVEY_REPORTS_DIR; default reports/).",
+        "--out", help="Folder of the monthly pages (env SURVEY_REPORTS_DIR; default reports/;"
+        " a folder, so not -).",
     )] = None,
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", help="Progress bars (default: when stderr is a terminal).",
@@ -23,6 +24,7 @@ def refresh(
         "--github-api", metavar="rest|graphql|auto",
         help="GitHub API for repositories (env SURVEY_GITHUB_API; default auto: GraphQL with"
              " a token).")] = None,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """The monthly update: new papers, new or changed repositories, labels, this month's page.
@@ -30,8 +32,8 @@ def refresh(
     Exit codes: 0 done, 2 bad configuration, 3 database unusable, 4 a service kept failing
     (the next refresh catches up), 75 another crawl or refresh is running (try later).
     """
-    from survey.cli.console import RichEvents, err_console
-    from survey.cli.render import render_crawl_summary
+    from survey.cli.console import RichEvents
+    from survey.cli.render import print_summary
     from survey.jobs.refresh import run_refresh
 
     settings = settings_for(db, reports_dir=out, github_api=github_api)
@@ -40,6 +42,5 @@ def refresh(
         result = run_refresh(settings, events=events)
     finally:
         events.close()
-    err_console.print(render_crawl_summary(result.crawl))
-    for page in result.pages:
-        typer.echo(f"wrote {page}")
+    print_summary(result.crawl, result.to_json(), as_json=as_json,
+                  wrote=[str(page) for page in result.pages])

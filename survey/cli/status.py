@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated
-
-import typer
-from rich.console import Console
-
-from survey.cli import DbOption, command, settings_for
+from survey.cli import DbOption, JsonOption, command, settings_for
 
 
 @command("status")
 def status(
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """What the database holds: papers, links by host, harvest windows, the last runs."""
-    from survey.cli.render import render_status
+    from survey.cli.console import emit
+    from survey.cli.render import print_json, render_status
     from survey.core.db import reading
     from survey.jobs.status import collect_status
 
@@ -25,6 +20,6 @@ def status(
     with reading(settings.db) as conn:
         figures = collect_status(conn)
     if as_json:
-        typer.echo(json.dumps(figures, indent=2))
+        print_json(figures)
     else:
-        Console(highlight=False).print(render_status(figures))
+        emit(render_status(figures))

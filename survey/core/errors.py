@@ -4,6 +4,7 @@
     ├── ConfigError              bad settings or environment (exit 2)
     ├── InputError               bad command-line input: dates, categories, paths (exit 2)
     ├── StoreError               the database cannot be opened or is from a newer version (exit 3)
+    ├── NotFoundError            a well-formed paper or repository the database lacks (exit 5)
     ├── ServiceError             a remote service failed after all retries (exit 4)
     │   ├── ServiceUnavailable   cannot be reached, or fails everything: the run stops fast
     │   ├── AnswerTooLarge       one answer over the size caps (that item is skipped)
@@ -35,6 +36,12 @@ class StoreError(SurveyError):
     exit_code = 3
 
 
+class NotFoundError(SurveyError):
+    """A well-formed arXiv id or repository that the database does not hold."""
+
+    exit_code = 5
+
+
 class ServiceError(SurveyError):
     """A remote service failed; carries what a user needs to judge it."""
 
@@ -48,8 +55,10 @@ class ServiceError(SurveyError):
         self.url = url
         self.status = status
         self.attempt = attempt
-        # True when no answer arrived (refused, timed out, dropped): says nothing about the
-        # item asked for, so a repository is never marked failed for it.
+        # True when no usable answer arrived (refused, timed out, dropped, cut at the deadline,
+        # a raw host still refusing after its wait): says nothing about the item asked for,
+        # so a repository is never marked failed for it; the run's Health decides whether
+        # the service is down.
         self.transport = transport
 
 

@@ -61,7 +61,28 @@ class Settings:
     # requests allowed for walking a truncated tree level by level.
     http_backoff: float = 1.0
     github_secondary_wait: float = 60.0
+    # A raw host's 403/429 without retry-after is waited out once per file, this long; a run
+    # of refusals is that host's outage (issue 9 §2), not an hour of waits per file.
+    raw_refusal_wait: float = 20.0
     max_tree_requests: int = 50
+    # Hostile input (issue 9 §5): a truncated tree is walked to at most this many entries and
+    # folders this deep; answers are capped on the wire and decompressed (API JSON, arXiv
+    # pages; raw files by max_file_bytes).
+    max_tree_entries: int = 100_000
+    max_tree_depth: int = 32
+    max_answer_bytes: int = 64_000_000
+    max_arxiv_answer_bytes: int = 200_000_000
+    # Outages (issue 9 §2): one total deadline per request (urllib3's retries and the body
+    # included), and a service is down after outage_after requests in a row with no usable
+    # answer, or when such failures have lasted outage_seconds.
+    http_deadline: float = 40.0
+    arxiv_deadline: float = 90.0
+    outage_after: int = 3
+    outage_seconds: float = 60.0
+    # Dead links (issue 9 §7): a missing repository is asked again after 1, 2, 4, ... months
+    # (at most dead_recheck_max_months); a blocked one every blocked_recheck_months.
+    dead_recheck_max_months: int = 12
+    blocked_recheck_months: int = 12
 
     # Report (issue 5): claim thresholds, documented in the page. C1 needs PyTorch's share above
     # claim_majority; C2 needs PyTorch+TensorFlow above claim_two_frameworks among deep-learning
@@ -105,6 +126,9 @@ _ENV: dict[str, tuple[str, Any]] = {
     "SURVEY_GITHUB_GRAPHQL_URL": ("github_graphql_url", str),
     "SURVEY_GITLAB_API_URL": ("gitlab_api_url", str),
     "SURVEY_HTTP_TIMEOUT": ("http_timeout", float),
+    "SURVEY_HTTP_DEADLINE": ("http_deadline", float),
+    "SURVEY_RAW_REFUSAL_WAIT": ("raw_refusal_wait", float),
+    "SURVEY_ARXIV_DEADLINE": ("arxiv_deadline", float),
     "SURVEY_CLAIM_MAJORITY": ("claim_majority", float),
     "SURVEY_CLAIM_TWO_FRAMEWORKS": ("claim_two_frameworks", float),
     "SURVEY_CLAIM_DYING_SHARE": ("claim_dying_share", float),
@@ -113,6 +137,37 @@ _ENV: dict[str, tuple[str, Any]] = {
     "SURVEY_REPORT_BOOTSTRAP": ("report_bootstrap", int),
 }
 
+
+# What a user types or sets for a field: the command-line option (where a command has one) and
+# the environment variable. Errors shown to a user name these, never the field itself; the CLI
+# narrows "--months (SURVEY_REPORT_MONTHS)" to the one the user actually used.
+OPTIONS: dict[str, str] = {
+    "db": "--db",
+    "reports_dir": "--out",
+    "categories": "--categories",
+    "arxiv_api_url": "--arxiv-api-url",
+    "arxiv_delay": "--arxiv-delay",
+    "claim_majority": "--majority",
+    "claim_two_frameworks": "--two-frameworks",
+    "claim_dying_share": "--dying-share",
+    "claim_min_papers": "--min-papers",
+    "report_months": "--months",
+    "report_bootstrap": "--bootstrap",
+}
+VARIABLES: dict[str, str] = {name: var for var, (name, _parse) in _ENV.items()}
+
+
+def user_names(name: str) -> tuple[str | None, str | None]:
+    """(option, environment variable) that set the field ``name``; either may be None."""
+    return OPTIONS.get(name), VARIABLES.get(name)
+
+
+def setting_label(name: str) -> str:
+    """How a message names a setting for a user: ``--months (SURVEY_REPORT_MONTHS)``."""
+    option, variable = user_names(name)
+    if option and variable:
+        return f"{option} ({variable})"
+    return option or variable or name
 
 def parse_categories(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Parse ``cs.LG,cs.CV`` (commas or spaces) into a tuple; validation is the harvester's."""
@@ -156,6 +211,10 @@ def load_settings(
         if value is not None:
             values[name] = value
     settings = Settings(**values)
+    if settings.github_token is not None and not header_safe(settings.github_token):
+        # Checked before any request; the value itself is never shown.
+        raise ConfigError("GITHUB_TOKEN holds characters an HTTP header cannot carry (a line"
+                          " break, a non-Latin-1 character?): check its value")
     if settings.arxiv_delay < 0:
         raise ConfigError("SURVEY_ARXIV_DELAY must be >= 0")
     try:
@@ -173,6 +232,15 @@ def load_settings(
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(f"{var} must be an http(s) URL, got {url[:80]!r}")
     return settings
+
+
+def header_safe(value: str) -> bool:
+    """Whether ``value`` can be sent as an HTTP header value (Latin-1, no control characters)."""
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return not any(ord(c) < 32 and c != "\t" or ord(c) == 127 for c in value)
 
 
 # URL settings checked before any request is made, with the variable a user would fix.

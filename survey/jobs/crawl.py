@@ -24,8 +24,9 @@ from analysis.stored import classify_stored
 from crawler.categories import validate_categories
 from crawler.fetch import fetch_repositories
 from crawler.harvest import harvest
-from crawler.http import RequestStats, redact
+from crawler.http import RequestStats, redact, redact_json
 from crawler.relink import relink_stored
+from crawler.transport import Health
 from crawler.windows import resolve_range
 from survey.core import db
 from survey.core.clock import SYSTEM_CLOCK, Clock, stamp
@@ -39,7 +40,8 @@ from survey.store import runs, sample
 
 @dataclass
 class StageContext:
-    """What every stage gets: the open database, settings, shared counters, the crawl's scope."""
+    """What every stage gets: the open database, settings, the run's stats sink and health (one
+    for every client of the run, so a service that is down stops it), the crawl's scope."""
 
     conn: sqlite3.Connection
     settings: Settings
@@ -51,6 +53,7 @@ class StageContext:
     categories: tuple[str, ...]
     run_id: int
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    health: Health = field(default_factory=Health)
     # ``--sample FRACTION`` (None: a census, or for a refresh the stored sample).
     sample: float | None = None
 
@@ -62,7 +65,7 @@ def harvest_stage(ctx: StageContext) -> dict[str, Any]:
     """Stage 1: arXiv papers and their code links."""
     return harvest(
         ctx.conn, ctx.settings, since=ctx.since, until=ctx.until, categories=ctx.categories,
-        stats=ctx.stats, events=ctx.events, clock=ctx.clock,
+        stats=ctx.stats, events=ctx.events, clock=ctx.clock, health=ctx.health,
     ).as_dict()
 
 
@@ -83,7 +86,7 @@ def fetch_stage(mode: str = "pending") -> Stage:
         fraction = sample.effective(ctx.conn, ctx.sample, keep=mode == "due")
         result = fetch_repositories(
             ctx.conn, ctx.settings, ctx.stats, mode=mode, events=ctx.events, clock=ctx.clock,
-            sample=fraction,
+            health=ctx.health, sample=fraction,
         ).as_dict()
         with db.transaction(ctx.conn):  # once the sample's repositories are all asked
             sample.record(ctx.conn, fraction)
@@ -118,11 +121,15 @@ class CrawlSummary:
     seconds: float
     error: str | None = None
     command: str = "crawl"
+    # Waits by "service reason" ({"count", "seconds"}) and bytes received by service.
+    waits: dict[str, dict[str, float]] = field(default_factory=dict)
+    bytes: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"command": self.command, "run_id": self.run_id, "outcome": self.outcome,
                 "seconds": round(self.seconds, 1), "stages": self.stages,
-                "requests": self.requests, "retries": self.retries, "error": self.error}
+                "requests": self.requests, "retries": self.retries, "waits": self.waits,
+                "bytes": self.bytes, "error": self.error}
 
 
 @contextmanager
@@ -175,9 +182,11 @@ def run_crawl(
     args = {"since": start.isoformat(), "until": end.isoformat(), "categories": list(cats),
             "sample": sample_fraction, "github_api": settings.github_api}
     with db.writing(settings.db, clock=clock) as conn:
+        health = Health(settings.outage_after, settings.outage_seconds)
         return _run_stages(conn, settings, args, STAGES if stages is None else stages,
                            StageContext(conn, settings, RequestStats(), events, clock, start,
-                                        end, cats, 0, sample=sample_fraction), command)
+                                        end, cats, 0, health=health, sample=sample_fraction),
+                           command)
 
 
 def _run_stages(conn: sqlite3.Connection, settings: Settings, args: dict[str, Any],
@@ -209,10 +218,13 @@ def _run_stages(conn: sqlite3.Connection, settings: Settings, args: dict[str, An
     finally:
         counters = ctx.stats.as_dict()
         summary: dict[str, Any] = {"args": args, "stages": ctx.results,
-                                   "retries": counters["retries"],
+                                   "retries": counters["retries"], "waits": counters["waits"],
+                                   "bytes": counters["bytes"],
                                    "seconds": round(time.monotonic() - began, 1)}
         if error:
             summary["error"] = error
+        # Whatever a stage put in its summary, no token is stored with it.
+        summary = redact_json(summary, settings.github_token)
         try:
             with db.transaction(conn):
                 runs.finish(conn, ctx.run_id, outcome, summary, counters["requests"],
@@ -221,5 +233,6 @@ def _run_stages(conn: sqlite3.Connection, settings: Settings, args: dict[str, An
             if outcome == RunOutcome.OK:
                 raise StoreError(f"cannot record the run: {exc}") from exc
             # the run's own error is the one to show
-    return CrawlSummary(ctx.run_id, outcome, ctx.results, counters["requests"],
-                        counters["retries"], time.monotonic() - began, error, command)
+    return CrawlSummary(ctx.run_id, outcome, summary["stages"], counters["requests"],
+                        counters["retries"], time.monotonic() - began, error, command,
+                        counters["waits"], counters["bytes"])

@@ -31,8 +31,9 @@ from typing import Any
 
 from crawler.arxiv_client import ArxivClient
 from crawler.categories import category_key, validate_categories
-from crawler.fetch import FETCHED_HOSTS, select_work
+from crawler.fetch import select_work
 from crawler.github_budget import ANONYMOUS_LIMIT, github_api_for, rate_limits
+from crawler.hosts import registered
 from crawler.windows import Window, month_windows, parts_for, resolve_range
 from survey.core import db
 from survey.core.clock import SYSTEM_CLOCK, Clock
@@ -174,7 +175,7 @@ def _estimate_arxiv(settings: Settings, cats: tuple[str, ...], windows: list[Win
     papers = requests = 0
     for span in spans:
         window = Window.from_key(span[0].start, span[-1].end)
-        total = client.first_page(window.query(cats)).header.total_results
+        total = client.first_page(window.query(cats)).total
         stored = sum(w.papers or 0 for w in span)  # recent or short windows: mostly stored
         papers += max(0, total - stored)
         each = total / len(span)
@@ -200,13 +201,14 @@ def _repositories(conn: sqlite3.Connection | None, papers: int, fraction: float 
         return round(papers * NEW_REPOS_PER_PAPER * share), 0
     stored_papers = paper_store.paper_count(conn)
     ratio = NEW_REPOS_PER_PAPER
-    linked = repo_store.linked_count(conn, tuple(FETCHED_HOSTS.values()),
+    fetched = registered()  # link kind -> the host it is fetched from
+    linked = repo_store.linked_count(conn, tuple(fetched.values()),
                                      tuple(sorted(REPOSITORY_KINDS)))
     if stored_papers >= MIN_PAPERS_FOR_RATIO:
         ratio = linked / stored_papers
     new = round(papers * ratio * share)
     new += round(repo_store.unregistered_count(conn, tuple(sorted(REPOSITORY_KINDS)),
-                                               tuple(FETCHED_HOSTS)) * share)
+                                               tuple(fetched)) * share)
     due = 0
     for work in select_work(conn, mode, now):
         if fraction is not None and not sample_store.in_sample(work.repo, fraction):

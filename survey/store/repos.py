@@ -27,6 +27,8 @@ class RepoRow:
     pushed_at: str | None
     first_seen: str
     official: bool
+    misses: int = 0
+    next_check_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,14 +93,15 @@ def candidates(conn: sqlite3.Connection, hosts: Sequence[str]) -> list[RepoRow]:
     marks = ",".join("?" * len(hosts))
     sql = (
         "SELECT r.repo, r.host, r.status, r.checked_at, r.pushed_at, r.first_seen,"  # noqa: S608
-        " COALESCE(o.official, 0) AS official"
+        " COALESCE(o.official, 0) AS official, r.misses, r.next_check_at"
         " FROM repos r LEFT JOIN (SELECT repo, MAX(official) AS official FROM paper_repos"
         "                         GROUP BY repo) o ON o.repo = r.repo"
         f" WHERE r.host IN ({marks}) ORDER BY r.first_seen, r.repo"  # only placeholders
     )
     rows = conn.execute(sql, tuple(hosts))
     return [RepoRow(r["repo"], r["host"], r["status"], r["checked_at"], r["pushed_at"],
-                    r["first_seen"], bool(r["official"])) for r in rows]
+                    r["first_seen"], bool(r["official"]), r["misses"], r["next_check_at"])
+            for r in rows]
 
 
 def get(conn: sqlite3.Connection, repo: str) -> sqlite3.Row | None:
@@ -128,12 +131,22 @@ def touch(conn: sqlite3.Connection, repo: str, checked: str) -> None:
                  (checked, repo))
 
 
+def misses_of(conn: sqlite3.Connection, repo: str) -> int:
+    """Consecutive missing/blocked answers so far (0 for a repository that answered)."""
+    row = conn.execute("SELECT misses, status FROM repos WHERE repo = ?", (repo,)).fetchone()
+    if row is None or row["status"] not in (RepoStatus.MISSING, RepoStatus.BLOCKED):
+        return 0
+    return int(row["misses"] or 0)
+
+
 def set_status(conn: sqlite3.Connection, repo: str, status: str, detail: str | None,
-               checked: str) -> None:
-    """Missing or blocked: data stored earlier stays (the classifier decides its worth)."""
+               checked: str, next_check: str | None = None) -> None:
+    """Missing or blocked: data stored earlier stays (the classifier decides its worth); one
+    more miss, and when a refresh may ask again (``next_check``)."""
     conn.execute(
-        "UPDATE repos SET status = ?, status_detail = ?, checked_at = ?, etag = NULL"
-        " WHERE repo = ?", (status, detail, checked, repo))
+        "UPDATE repos SET status = ?, status_detail = ?, checked_at = ?, etag = NULL,"
+        " misses = CASE WHEN status IN ('missing', 'blocked') THEN misses + 1 ELSE 1 END,"
+        " next_check_at = ? WHERE repo = ?", (status, detail, checked, next_check, repo))
 
 
 def set_error(conn: sqlite3.Connection, repo: str, message: str, complete: bool,
@@ -155,8 +168,8 @@ def write_fetched(conn: sqlite3.Connection, canonical: str, meta: Fetched, statu
     conn.execute(
         "UPDATE repos SET remote_id = ?, full_name = ?, default_branch = ?, head_sha = ?,"
         " created_at = ?, pushed_at = ?, stars = ?, fork = ?, archived = ?, language = ?,"
-        " size_kb = ?, etag = ?, status = ?, status_detail = ?, checked_at = ?"
-        " WHERE repo = ?",
+        " size_kb = ?, etag = ?, status = ?, status_detail = ?, checked_at = ?,"
+        " misses = 0, next_check_at = NULL WHERE repo = ?",
         (meta.remote_id, meta.full_name, meta.default_branch, meta.head_sha, meta.created_at,
          meta.pushed_at, meta.stars, _flag(meta.fork), _flag(meta.archived), meta.language,
          meta.size_kb, meta.etag, status, detail, checked, canonical),
@@ -164,19 +177,20 @@ def write_fetched(conn: sqlite3.Connection, canonical: str, meta: Fetched, statu
 
 
 def replace_files(conn: sqlite3.Connection, repo: str,
-                  tree: Iterable[tuple[str, str, str | None, int | None]],
+                  tree: Iterable[tuple[str, str, str | None, int | None, str | None]],
                   files: Sequence[FileRecord], contents: dict[str, bytes],
                   have: set[str]) -> None:
     """Replace a repository's tree and selected files; store new blob contents once.
 
-    ``tree`` rows are (path, type, sha, size); a selected file is recorded only when its blob
-    is in ``contents`` (just downloaded) or ``have`` (stored before).
+    ``tree`` rows are (path, type, sha, size, mode); a selected file is recorded only when its
+    blob is in ``contents`` (just downloaded) or ``have`` (stored before).
     """
     conn.execute("DELETE FROM repo_files WHERE repo = ?", (repo,))
     conn.execute("DELETE FROM tree_entries WHERE repo = ?", (repo,))
     conn.executemany(
-        "INSERT OR REPLACE INTO tree_entries (repo, path, type, sha, size) VALUES (?, ?, ?, ?, ?)",
-        ((repo, path, kind, sha, size) for path, kind, sha, size in tree),
+        "INSERT OR REPLACE INTO tree_entries (repo, path, type, sha, size, mode)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        ((repo, path, kind, sha, size, mode) for path, kind, sha, size, mode in tree),
     )
     conn.executemany(
         "INSERT OR IGNORE INTO blobs (sha, size, content) VALUES (?, ?, ?)",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import socket
 import threading
 import time
 from collections import Counter
@@ -82,12 +83,18 @@ class Request:
 
 @dataclass
 class Reply(Exception):
-    """An answer; raise it from deep inside a route to answer at once."""
+    """An answer; raise it from deep inside a route to answer at once.
+
+    ``cut`` delivers it broken: ``drop`` (close without a byte), ``truncate`` (announce the
+    whole length, send half, close), ``stall`` (send half, wait ``stall`` seconds, send the rest).
+    """
 
     status: int = 200
     body: Any = b""
     headers: dict[str, str] = field(default_factory=dict)
     gzip: bool = False
+    cut: str | None = None
+    stall: float = 0.0
 
     def __post_init__(self) -> None:
         Exception.__init__(self, self.status)
@@ -134,6 +141,8 @@ class StubServer:
         self.faults: list[Fault] = []
         self.seen: list[Seen] = []
         self.counts: Counter[str] = Counter()
+        self.max_concurrent = 0
+        self._active = 0
         self._lock = threading.RLock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -211,6 +220,7 @@ class StubServer:
         with self._lock:
             self.counts.clear()
             self.seen.clear()
+            self.max_concurrent = 0
 
     def take_fault(self, channel: str, target: str) -> Fault | None:
         with self._lock:
@@ -225,6 +235,16 @@ class StubServer:
     # -- one request ---------------------------------------------------------------------------
 
     def _handle(self, req: BaseHTTPRequestHandler, method: str) -> None:
+        with self._lock:
+            self._active += 1
+            self.max_concurrent = max(self.max_concurrent, self._active)
+        try:
+            self._answer(req, method)
+        finally:
+            with self._lock:
+                self._active -= 1
+
+    def _answer(self, req: BaseHTTPRequestHandler, method: str) -> None:
         split = urlsplit(req.path)
         length = int(req.headers.get("Content-Length") or 0)
         body = req.rfile.read(length) if length > 0 else b""
@@ -272,6 +292,9 @@ class StubServer:
             payload = gzip.compress(payload)
             headers["Content-Encoding"] = "gzip"
         no_body = reply.status in (204, 304) or method == "HEAD"
+        if reply.cut == "drop":
+            _shut(req)
+            return
         try:
             req.send_response(reply.status)
             for name, value in headers.items():
@@ -281,6 +304,15 @@ class StubServer:
             req.end_headers()
             if no_body:
                 return
+            if reply.cut in ("truncate", "stall"):
+                req.wfile.write(payload[: len(payload) // 2])
+                req.wfile.flush()
+                if reply.cut == "truncate":
+                    _shut(req)
+                    return
+                time.sleep(reply.stall)
+                req.wfile.write(payload[len(payload) // 2:])
+                return
             if drip is None:
                 req.wfile.write(payload)
                 return
@@ -288,5 +320,14 @@ class StubServer:
                 req.wfile.write(payload[i:i + 1])
                 req.wfile.flush()
                 time.sleep(drip.delay)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a timeout, a deadline): like a real server, carry on
+        except OSError:
+            req.close_connection = True  # the client gave up (a timeout, a deadline): carry on
+
+
+def _shut(req: BaseHTTPRequestHandler) -> None:
+    """Close the connection at once, as a dropped link does."""
+    req.close_connection = True
+    try:
+        req.connection.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass

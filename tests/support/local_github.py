@@ -7,7 +7,7 @@ makes each linked repository a real 404 -> status `missing`: one fast request ea
 
 from __future__ import annotations
 
-from github_server import GitHubServer
+from support.github_server import GitHubServer
 
 _server: GitHubServer | None = None
 

@@ -1,5 +1,9 @@
 """A local arXiv query API for tests and benchmarks: real HTTP on 127.0.0.1, port 0.
 
+Built on :class:`support.stub.StubServer` (lifecycle, request log, the base's faults by pattern,
+recorded answers served as :class:`~support.stub.Reply`); the arXiv-specific faults below are
+aimed by offset, window and page size.
+
 It answers ``GET /api/query`` the way ``export.arxiv.org`` does (../shared/API_NOTES.md):
 
 * Atom 1.0 with the ``opensearch:`` header and ``arxiv:`` extension elements, entries with
@@ -21,15 +25,14 @@ from __future__ import annotations
 
 import random
 import re
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape, quoteattr
+
+from support.stub import Reply, Request, StubServer
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MAX_RESULTS_CAP = 2000
@@ -249,16 +252,20 @@ def _wrap(text: str, width: int = 76) -> str:
     return "\n".join(lines)
 
 
-def render_entry(p: Paper) -> str:
-    """One ``<entry>`` as arXiv writes it."""
+def render_entry(p: Paper, oversized: dict[str, int] | None = None) -> str:
+    """One ``<entry>`` as arXiv writes it; ``oversized`` pads fields (``title``, ``abstract``)
+    to that many characters, as a hostile or broken answer would."""
     vid = f"{p.arxiv_id}v{p.version}"
+    pad = oversized or {}
+    title = escape(_wrap(p.title)) + "x" * pad.get("title", 0)
+    abstract = escape(_wrap(p.abstract)) + "y" * pad.get("abstract", 0)
     parts = [
         "  <entry>",
         f"    <id>http://arxiv.org/abs/{vid}</id>",
         f"    <updated>{_ts(p.last_updated)}</updated>",
         f"    <published>{_ts(p.published)}</published>",
-        f"    <title>{escape(_wrap(p.title))}</title>",
-        f"    <summary>  {escape(_wrap(p.abstract))}\n</summary>",
+        f"    <title>{title}</title>",
+        f"    <summary>  {abstract}\n</summary>",
     ]
     parts += [f"    <author>\n      <name>{escape(a)}</name>\n    </author>" for a in p.authors]
     if p.doi:
@@ -327,58 +334,36 @@ def render_error_feed(message: str) -> bytes:
 
 # -- the server ------------------------------------------------------------------------------
 
-class ArxivServer:
+class ArxivServer(StubServer):
     """Threaded HTTP server over a list of :class:`Paper`; ``with ArxivServer(papers) as s:``."""
+
+    name = "arxiv"
 
     def __init__(self, papers: Iterable[Paper] = (), *, overstate: int = 0,
                  overstate_windows: dict[str, int] | None = None) -> None:
+        super().__init__()
         self.papers: list[Paper] = sorted(papers, key=lambda p: p.arxiv_id)
         self.overstate = overstate
         self.overstate_windows = dict(overstate_windows or {})
-        self.faults: list[Fault] = []
+        self.arxiv_faults: list[Fault] = []
         self.requests: list[RecordedRequest] = []
-        self.max_concurrent = 0
-        self._active = 0
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # lifecycle
-    def start(self) -> ArxivServer:
-        handler = _make_handler(self)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        server.daemon_threads = True
-        server.block_on_close = False
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, daemon=True,
-                                        kwargs={"poll_interval": 0.05})
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> ArxivServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        # Papers whose entries are rendered with oversized fields (id -> field -> characters).
+        self.oversized: dict[str, dict[str, int]] = {}
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "server not started"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/api/query"
+        return f"{self.base_url}/api/query"
 
     # test helpers
-    def add_fault(self, kind: str, **kw: object) -> Fault:
-        fault = Fault(kind, **kw)  # type: ignore[arg-type]
+    def add_fault(self, kind: str, *args: object, **kw: object) -> Fault:  # type: ignore[override]
+        """An arXiv fault (:class:`Fault`); the base's pattern faults: :meth:`add_pattern_fault`."""
+        fault = Fault(kind, *args, **kw)  # type: ignore[arg-type]
         with self._lock:
-            self.faults.append(fault)
+            self.arxiv_faults.append(fault)
         return fault
+
+    def add_pattern_fault(self, pattern: str, status: int | None = None, **kw: object) -> object:
+        return StubServer.add_fault(self, pattern, status, **kw)
 
     @property
     def request_count(self) -> int:
@@ -387,8 +372,8 @@ class ArxivServer:
 
     def reset_counts(self) -> None:
         with self._lock:
+            super().reset_counts()
             self.requests.clear()
-            self.max_concurrent = 0
 
     def gaps(self) -> list[float]:
         """Seconds between consecutive request arrivals."""
@@ -402,55 +387,57 @@ class ArxivServer:
     # answering
     def _take_fault(self, start: int, date_from: str | None, max_results: int) -> Fault | None:
         with self._lock:
-            for fault in self.faults:
+            for fault in self.arxiv_faults:
                 if fault.matches(start, date_from, max_results):
                     return fault
         return None
+
+    def route(self, request: Request) -> Reply:
+        params = {k: v[-1] for k, v in request.query.items()}
+        record = RecordedRequest(params=params, at=time.monotonic())
+        with self._lock:
+            self.requests.append(record)
+        if request.path != "/api/query":
+            record.status = 404
+            return Reply(404, "not found")
+        status, headers, body, fault = self.answer(params, record)
+        record.status = status
+        headers = {"Content-Type": "application/atom+xml; charset=UTF-8", **headers}
+        kind = fault.kind if fault else None
+        if kind == "slow":
+            time.sleep(fault.delay)  # type: ignore[union-attr]
+        if kind == "malformed":
+            body = body[: max(40, len(body) // 2)]
+        cut = {"drop": "drop", "truncate": "truncate", "slow_body": "stall"}.get(kind or "")
+        return Reply(status, body, headers, cut=cut,
+                     stall=fault.delay if fault is not None else 0.0)
 
     def answer(self, params: dict[str, str], record: RecordedRequest) -> tuple[int, dict, bytes,
                                                                                Fault | None]:
         """Status, headers, body and the fault to apply for one request."""
         query = params.get("search_query", "")
         try:
-            start = int(params.get("start", "0") or 0)
-            per_page = int(params.get("max_results", "10") or 10)
-        except ValueError:
-            return 400, {}, render_error_feed("start and max_results must be integers"), None
-        if start < 0 or per_page < 0:
-            return 400, {}, render_error_feed("start and max_results must be >= 0"), None
-        if start >= START_CAP:
-            return 400, {}, render_error_feed(
-                f"start must be less than {START_CAP}: narrow the query"), None
-        per_page = min(per_page, MAX_RESULTS_CAP)
+            start, per_page = _paging(params)
+        except QueryError as exc:
+            return 400, {}, render_error_feed(str(exc)), None
         date_from = date_from_of(query)
         fault = self._take_fault(start, date_from, per_page)
         if fault is not None:
             record.fault = fault.kind
-            if fault.kind == "status":
-                headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-                body = f"<html><body>HTTP {fault.status}</body></html>".encode()
-                return fault.status, {**headers, "Content-Type": "text/html"}, body, fault
-            if fault.kind == "error_feed":
-                return 400, {}, render_error_feed("simulated error for this query"), fault
+            early = _fault_answer(fault)
+            if early is not None:
+                return early
         try:
-            matched = self.matching(query) if query else []
+            matched = _sorted(self.matching(query) if query else [], params)
         except QueryError as exc:
             return 400, {}, render_error_feed(str(exc)), None
-        sort_by = params.get("sortBy", "relevance")
-        if sort_by == "submittedDate":
-            matched.sort(key=lambda p: (p.published, p.arxiv_id))
-        elif sort_by == "lastUpdatedDate":
-            matched.sort(key=lambda p: (p.last_updated, p.arxiv_id))
-        if params.get("sortOrder") == "descending" and sort_by != "relevance":
-            matched.reverse()
         total = len(matched) + self.overstate + self.overstate_windows.get(date_from or "", 0)
         first = start
         if fault is not None and fault.kind == "duplicate":
             first = max(0, start - max(1, per_page // 2))
-        page = matched[first:first + per_page]
-        if fault is not None and fault.kind == "empty":
-            page = []
-        entries = [render_entry(p) for p in page]
+        page = [] if fault is not None and fault.kind == "empty" else \
+            matched[first:first + per_page]
+        entries = [render_entry(p, self.oversized.get(p.arxiv_id)) for p in page]
         if fault is not None and fault.kind == "bad_date" and entries:
             # well-formed XML, but a <published> no ISO parser accepts
             entries[0] = re.sub(r"<published>[^<]*</published>",
@@ -459,83 +446,40 @@ class ArxivServer:
         return 200, {}, body, fault
 
 
-def _make_handler(owner: ArxivServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms stall
-        server_version = "arxiv-local/1.0"
+def _paging(params: dict[str, str]) -> tuple[int, int]:
+    """``start`` and ``max_results`` as arXiv checks them (QueryError: an error feed)."""
+    try:
+        start = int(params.get("start", "0") or 0)
+        per_page = int(params.get("max_results", "10") or 10)
+    except ValueError:
+        raise QueryError("start and max_results must be integers") from None
+    if start < 0 or per_page < 0:
+        raise QueryError("start and max_results must be >= 0")
+    if start >= START_CAP:
+        raise QueryError(f"start must be less than {START_CAP}: narrow the query")
+    return start, min(per_page, MAX_RESULTS_CAP)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            split = urlsplit(self.path)
-            params = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
-            record = RecordedRequest(params=params, at=time.monotonic())
-            with owner._lock:
-                owner.requests.append(record)
-                owner._active += 1
-                owner.max_concurrent = max(owner.max_concurrent, owner._active)
-            try:
-                if split.path != "/api/query":
-                    record.status = 404
-                    self._send(404, {"Content-Type": "text/plain"}, b"not found")
-                    return
-                status, headers, body, fault = owner.answer(params, record)
-                record.status = status
-                self._deliver(status, headers, body, fault)
-            finally:
-                with owner._lock:
-                    owner._active -= 1
+def _fault_answer(fault: Fault) -> tuple[int, dict, bytes, Fault] | None:
+    """The whole answer of a fault that replaces it (an HTTP error, an error feed)."""
+    if fault.kind == "status":
+        headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+        body = f"<html><body>HTTP {fault.status}</body></html>".encode()
+        return fault.status, {**headers, "Content-Type": "text/html"}, body, fault
+    if fault.kind == "error_feed":
+        return 400, {}, render_error_feed("simulated error for this query"), fault
+    return None
 
-        def _deliver(self, status: int, headers: dict, body: bytes, fault: Fault | None) -> None:
-            kind = fault.kind if fault else None
-            if kind == "drop":
-                self._drop()
-                return
-            if kind == "slow":
-                time.sleep(fault.delay)  # type: ignore[union-attr]
-            if kind == "malformed":
-                body = body[: max(40, len(body) // 2)]
-            if kind in ("slow_body", "truncate"):
-                self.send_response(status)
-                self.send_header("Content-Type", "application/atom+xml; charset=UTF-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body[: len(body) // 2])
-                self.wfile.flush()
-                if kind == "slow_body":
-                    time.sleep(fault.delay)  # type: ignore[union-attr]
-                    try:
-                        self.wfile.write(body[len(body) // 2:])
-                    except OSError:
-                        pass
-                else:
-                    self._drop()
-                return
-            self._send(status, headers, body)
 
-        def _drop(self) -> None:
-            """Close the connection without (the rest of) an answer, as a dropped link does."""
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-        def _send(self, status: int, headers: dict, body: bytes) -> None:
-            try:
-                self.send_response(status)
-                headers = {"Content-Type": "application/atom+xml; charset=UTF-8", **headers}
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            except OSError:
-                self.close_connection = True
-
-    return Handler
+def _sorted(matched: list[Paper], params: dict[str, str]) -> list[Paper]:
+    sort_by = params.get("sortBy", "relevance")
+    if sort_by == "submittedDate":
+        matched.sort(key=lambda p: (p.published, p.arxiv_id))
+    elif sort_by == "lastUpdatedDate":
+        matched.sort(key=lambda p: (p.last_updated, p.arxiv_id))
+    if params.get("sortOrder") == "descending" and sort_by != "relevance":
+        matched.reverse()
+    return matched
 
 
 # -- corpora ---------------------------------------------------------------------------------
@@ -601,7 +545,7 @@ def in_scope(papers: Iterable[Paper], categories: Iterable[str] = IN_SCOPE) -> I
 
 
 def serve_forever(papers: list[Paper], port: int = 0) -> None:  # pragma: no cover - manual use
-    """``python tests/arxiv_server.py`` runs a server over a small corpus until Ctrl-C."""
+    """``python tests/support/arxiv_server.py`` runs a server over a small corpus until Ctrl-C."""
     server = ArxivServer(papers).start()
     print(server.url, flush=True)
     try:

@@ -1,5 +1,10 @@
 """A local server that answers like GitHub's REST API and its raw host, faults included.
 
+Built on :class:`support.stub.StubServer`. Routing is a table (:attr:`GitHubServer.routes`):
+``POST /api/graphql`` is executed by the GraphQL side (``tests/support/github_graphql.py``,
+``server.graphql``) and ``GET /api/rate_limit`` answers both budgets for free; the model
+(:class:`GitHubModel`, :class:`Repo`) is shared by every route.
+
 It serves an in-memory model of repositories that tests mutate between calls (push commits,
 rename, delete, block), with the shapes and headers the real service documents (API_NOTES.md):
 ``x-ratelimit-*`` on every API answer, weak ETags and 304s to ``If-None-Match``, 301 to
@@ -21,16 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 import time
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote
 
 from support.github_graphql import GraphQLSide, rate_limit_body
+from support.stub import Fault, Reply, Request, StubServer
 
 
 def blob_sha(data: bytes) -> str:
@@ -55,11 +59,16 @@ class Repo:
     archived: bool = False
     language: str | None = "Python"
     blocked: str | None = None  # "dmca" -> 451, "tos" -> 403 with a block object
+    block_reason: str | None = None  # the block object's reason text (default: ``blocked``)
     truncated: bool = False  # recursive tree answers come back truncated
     truncate_at: int = 3
     commits: dict[str, dict[str, bytes]] = field(default_factory=dict)
     head: str | None = None
     submodules: dict[str, str] = field(default_factory=dict)
+    # path -> target: symbolic links (mode 120000; the raw host serves the target path)
+    symlinks: dict[str, str] = field(default_factory=dict)
+    # ``size`` in the metadata, when it should not be computed (GitHub's lags: 0 with commits)
+    size_override: int | None = None
 
     @property
     def files(self) -> dict[str, bytes]:
@@ -67,6 +76,8 @@ class Repo:
 
     @property
     def size_kb(self) -> int:
+        if self.size_override is not None:
+            return self.size_override
         if not self.head:
             return 0
         return max(1, sum(len(v) for v in self.commits[self.head].values()) // 1024)
@@ -152,21 +163,6 @@ class GitHubModel:
 
 
 @dataclass
-class Fault:
-    """Answer requests whose path matches ``pattern`` (a regex) with ``status`` (None: answer
-    normally) after ``delay`` seconds, ``times`` times. ``kind`` is api, raw or any."""
-
-    pattern: str
-    status: int | None = None
-    times: int = 1
-    delay: float = 0.0
-    headers: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    kind: str = "any"
-    hits: int = 0
-
-
-@dataclass
 class Budget:
     limit: int
     remaining: int = -1
@@ -178,81 +174,26 @@ class Budget:
         self.reset = self.reset or time.time() + 3600
 
 
-@dataclass
-class Seen:
-    kind: str
-    path: str
-    status: int
-    authorization: str | None
-    if_none_match: str | None
+class GitHubServer(StubServer):
+    """GitHub's REST API under ``/api`` and its raw host under ``/raw``; ``api_url`` and
+    ``raw_url`` are what Settings need. Channels: ``api``, ``raw``, ``graphql``."""
 
-
-class _Answer(Exception):
-    def __init__(self, status: int, body: Any = None, headers: dict[str, str] | None = None):
-        super().__init__(status)
-        self.status = status
-        self.body = body
-        self.headers = headers or {}
-
-
-class GitHubServer:
-    """The threaded HTTP server; ``api_url`` and ``raw_url`` are what Settings need."""
+    name = "github"
 
     def __init__(self, *, token: str | None = None, limit: int = 5000,
                  anonymous_limit: int = 60) -> None:
+        super().__init__()
         self.model = GitHubModel()
         self.graphql = GraphQLSide(self.model, _build_trees, token=token)
         self.token = token  # when set, any other Authorization is answered 401
         # GitHub keeps one budget per token and one per address for anonymous callers.
         self.budgets = {True: Budget(limit), False: Budget(anonymous_limit)}
-        self.counts: Counter[str] = Counter()
-        self.seen: list[Seen] = []
-        self.faults: list[Fault] = []
-        self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle ----------------------------------------------------------------------------
-
-    def start(self) -> GitHubServer:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # else headers and body wait on delayed ACKs
-
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                server._handle(self)
-
-            do_POST = do_GET  # noqa: N815 - POST /api/graphql (tests/support/github_graphql.py)
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self) -> GitHubServer:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        assert self._httpd is not None
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        # (method, path prefix) -> handler; the first match answers.
+        self.routes: list[tuple[str, str, Callable[[Request], Reply]]] = [
+            ("POST", "/api/graphql", self._graphql_route),
+            ("GET", "/raw/", self._raw_route),
+            ("GET", "/api/", self._api_route),
+        ]
 
     @property
     def api_url(self) -> str:
@@ -264,11 +205,10 @@ class GitHubServer:
 
     # -- test controls ------------------------------------------------------------------------
 
-    def add_fault(self, pattern: str, status: int | None = None, **kw: Any) -> Fault:
-        fault = Fault(pattern, status, **kw)
-        with self._lock:
-            self.faults.append(fault)
-        return fault
+    def add_fault(self, pattern: str, status: int | None = None, *, kind: str = "any",
+                  **kw: Any) -> Fault:
+        """A fault on requests whose target matches ``pattern``; ``kind``: api, raw or any."""
+        return super().add_fault(pattern, status, channel=kw.pop("channel", kind), **kw)
 
     def exhaust_rate_limit(self, reset_in: float = 2.0) -> None:
         """Spend the budget: API answers are 403 rate limited until ``reset_in`` seconds pass."""
@@ -283,75 +223,46 @@ class GitHubServer:
                     budget.remaining = remaining
                     budget.reset = time.time() + reset_in
 
-    def reset_counts(self) -> None:
-        with self._lock:
-            self.counts.clear()
-            self.seen.clear()
+    # -- the stub's hooks ---------------------------------------------------------------------
+
+    def channel(self, method: str, path: str) -> str:
+        if path.startswith("/raw/"):
+            return "raw"
+        return "graphql" if path.rstrip("/") == "/api/graphql" else "api"
+
+    def route(self, request: Request) -> Reply:
+        for method, prefix, handler in self.routes:
+            if request.method == method and request.path.startswith(prefix):
+                return handler(request)
+        return Reply(404, _not_found())
+
+    def decorate(self, request: Request, reply: Reply) -> None:
+        if request.channel == "api":
+            for name, value in self._budget_headers(request.header("Authorization") is not None
+                                                    ).items():
+                reply.headers.setdefault(name, value)
+        if request.channel == "raw" and reply.status == 200:
+            with self._lock:
+                self.counts["raw_bytes"] += len(reply.body or b"")
+
+    def _graphql_route(self, request: Request) -> Reply:
+        """``POST /api/graphql``: executed by the GraphQL side (tests/support/github_graphql.py)
+        over the same model as the REST routes."""
+        status, body, headers = self.graphql.answer(request.body,
+                                                    request.header("Authorization"))
+        return Reply(status, body, headers)
 
     # -- request handling ---------------------------------------------------------------------
 
-    def _take_fault(self, kind: str, path: str) -> Fault | None:
-        with self._lock:
-            for fault in self.faults:
-                if fault.times > 0 and fault.kind in ("any", kind) and re.search(
-                        fault.pattern, path):
-                    fault.times -= 1
-                    fault.hits += 1
-                    return fault
-        return None
+    def _raw_route(self, request: Request) -> Reply:
+        body, headers = self._raw(request.path[len("/raw/"):])
+        return Reply(200, body, headers)
 
-    def _handle(self, req: BaseHTTPRequestHandler) -> None:
-        split = urlsplit(req.path)
-        kind = "raw" if split.path.startswith("/raw/") else "api"
-        kind = "graphql" if req.command == "POST" and split.path == "/api/graphql" else kind
-        posted = req.rfile.read(int(req.headers.get("Content-Length") or 0))  # POST's query
-        auth = req.headers.get("Authorization")
-        inm = req.headers.get("If-None-Match")
-        status, body, headers = 500, b"", {}
-        try:
-            fault = self._take_fault(kind, req.path)
-            if fault is not None and fault.delay:
-                time.sleep(fault.delay)
-            if fault is not None and fault.status is not None:
-                with self._lock:
-                    self.counts["faults"] += 1
-                raise _Answer(fault.status, fault.body, dict(fault.headers))
-            if kind == "raw":
-                body, headers = self._raw(split.path[len("/raw/"):])
-                status = 200
-            elif kind == "graphql":
-                status, body, headers = self.graphql.answer(posted, auth)
-            else:
-                status, body, headers = self._api(req, split.path[len("/api"):],
-                                                  parse_qs(split.query), auth, inm)
-        except _Answer as answer:
-            status, headers = answer.status, answer.headers
-            body = answer.body
-        if kind == "api":
-            headers = {**self._budget_headers(auth is not None), **headers}
-        if isinstance(body, dict | list):
-            body = json.dumps(body).encode()
-            headers.setdefault("Content-Type", "application/json; charset=utf-8")
-        elif isinstance(body, str):
-            body = body.encode()
-            headers.setdefault("Content-Type", "text/plain; charset=utf-8")
-        elif body is None:
-            body = b""
-        with self._lock:
-            self.counts[kind] += 1
-            if kind == "raw" and status == 200:
-                self.counts["raw_bytes"] += len(body)
-            self.seen.append(Seen(kind, req.path, status, auth, inm))
-        try:
-            req.send_response(status)
-            for name, value in headers.items():
-                req.send_header(name, value)
-            req.send_header("Content-Length", str(len(body) if status != 304 else 0))
-            req.end_headers()
-            if status != 304:
-                req.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timeout): like a real server, carry on
+    def _api_route(self, request: Request) -> Reply:
+        status, body, headers = self._api(request, request.path[len("/api"):], request.query,
+                                          request.header("Authorization"),
+                                          request.header("If-None-Match"))
+        return Reply(status, body, headers)
 
     def _budget_headers(self, authorized: bool) -> dict[str, str]:
         with self._lock:
@@ -374,11 +285,11 @@ class GitHubServer:
             self.counts["charged"] += 1
             self.budgets[authorized].remaining -= 1
 
-    def _api(self, req: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]],
+    def _api(self, req: Request, path: str, query: dict[str, list[str]],
              auth: str | None, inm: str | None) -> tuple[int, Any, dict[str, str]]:
         if self.token is not None and auth is not None and auth != f"Bearer {self.token}":
-            raise _Answer(401, {"message": "Bad credentials",
-                                "documentation_url": "https://docs.github.com/rest"})
+            raise Reply(401, {"message": "Bad credentials",
+                              "documentation_url": "https://docs.github.com/rest"})
         if path.strip("/") == "rate_limit":  # free, and answered even when the budget is spent
             return 200, rate_limit_body(self.budgets[auth is not None], self.graphql.points), {}
         with self._lock:
@@ -390,13 +301,13 @@ class GitHubServer:
             if spent:
                 self.counts["rate_limited"] += 1
         if spent:
-            raise _Answer(403, {
+            raise Reply(403, {
                 "message": "API rate limit exceeded for 127.0.0.1.",
                 "documentation_url": "https://docs.github.com/rest/overview/rate-limits",
             })
         try:
             status, body, headers = self._route(req, path, query)
-        except _Answer:
+        except Reply:
             self._charge(False, auth is not None)  # 301, 404, 409, 451 cost a request too
             raise
         etag = headers.get("ETag")
@@ -406,34 +317,16 @@ class GitHubServer:
         self._charge(False, auth is not None)
         return status, body, headers
 
-    def _route(self, req: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]]
+    def _route(self, req: Request, path: str, query: dict[str, list[str]]
                ) -> tuple[int, Any, dict[str, str]]:
         parts = [unquote(p) for p in path.split("/") if p]
-        if len(parts) >= 2 and parts[0] == "repositories" and parts[1].isdigit():
-            with self.model.lock:
-                repo = self.model.repos.get(int(parts[1]))
-            if repo is None:
-                raise _Answer(404, _not_found())
-            rest = parts[2:]
-        elif len(parts) >= 3 and parts[0] == "repos":
-            state, repo = self.model.resolve(parts[1], parts[2])
-            if state == "missing" or repo is None:
-                raise _Answer(404, _not_found())
-            if state == "moved":
-                location = f"{self.api_url}/repositories/{repo.id}"
-                if parts[3:]:
-                    location += "/" + "/".join(parts[3:])
-                raise _Answer(301, {"message": "Moved Permanently", "url": location,
-                                    "documentation_url": "https://docs.github.com/rest"},
-                              {"Location": location})
-            rest = parts[3:]
-        else:
-            raise _Answer(404, _not_found())
+        repo, rest = self._repo_of(parts)
         if repo.blocked:
-            block = {"reason": repo.blocked, "created_at": "2020-01-01T00:00:00Z",
+            block = {"reason": repo.block_reason or repo.blocked,
+                     "created_at": "2020-01-01T00:00:00Z",
                      "html_url": f"https://github.com/github/dmca/blob/master/{repo.id}.md"}
-            raise _Answer(451 if repo.blocked == "dmca" else 403,
-                          {"message": "Repository access blocked", "block": block})
+            raise Reply(451 if repo.blocked == "dmca" else 403,
+                        {"message": "Repository access blocked", "block": block})
         if not rest:
             return self._repo_json(repo)
         if rest[0] == "commits" and len(rest) >= 2:
@@ -441,7 +334,30 @@ class GitHubServer:
         if rest[:2] == ["git", "trees"] and len(rest) >= 3:
             recursive = query.get("recursive", ["0"])[0] not in ("0", "false", "")
             return self._tree_json(repo, "/".join(rest[2:]), recursive)
-        raise _Answer(404, _not_found())
+        raise Reply(404, _not_found())
+
+    def _repo_of(self, parts: list[str]) -> tuple[Repo, list[str]]:
+        """The repository a path names (by id or name) and the rest of the path; a rename
+        answers 301 to ``/repositories/{id}``."""
+        if len(parts) >= 2 and parts[0] == "repositories" and parts[1].isdigit():
+            with self.model.lock:
+                repo = self.model.repos.get(int(parts[1]))
+            if repo is None:
+                raise Reply(404, _not_found())
+            return repo, parts[2:]
+        if len(parts) < 3 or parts[0] != "repos":
+            raise Reply(404, _not_found())
+        state, found = self.model.resolve(parts[1], parts[2])
+        if state == "missing" or found is None:
+            raise Reply(404, _not_found())
+        if state == "moved":
+            location = f"{self.api_url}/repositories/{found.id}"
+            if parts[3:]:
+                location += "/" + "/".join(parts[3:])
+            raise Reply(301, {"message": "Moved Permanently", "url": location,
+                              "documentation_url": "https://docs.github.com/rest"},
+                        {"Location": location})
+        return found, parts[3:]
 
     def _repo_json(self, repo: Repo) -> tuple[int, Any, dict[str, str]]:
         owner, name = repo.full_name.split("/")
@@ -461,38 +377,38 @@ class GitHubServer:
 
     def _snapshot(self, repo: Repo, ref: str) -> tuple[str, dict[str, bytes]]:
         if not repo.head:
-            raise _Answer(409, {"message": "Git Repository is empty.",
+            raise Reply(409, {"message": "Git Repository is empty.",
                                 "documentation_url": "https://docs.github.com/rest"})
         if ref in (repo.default_branch, "HEAD"):
             return repo.head, repo.commits[repo.head]
         if ref in repo.commits:
             return ref, repo.commits[ref]
-        raise _Answer(422, {"message": f"No commit found for SHA: {ref}"})
+        raise Reply(422, {"message": f"No commit found for SHA: {ref}"})
 
-    def _commit_json(self, req: BaseHTTPRequestHandler, repo: Repo, ref: str
+    def _commit_json(self, req: Request, repo: Repo, ref: str
                      ) -> tuple[int, Any, dict[str, str]]:
         sha, snapshot = self._snapshot(repo, ref)
         etag = f'"{_digest("c", sha)}"'
-        if "application/vnd.github.sha" in (req.headers.get("Accept") or ""):
+        if "application/vnd.github.sha" in (req.header("Accept") or ""):
             return 200, sha, {"ETag": etag}
-        root = _build_trees(snapshot, repo.submodules)[""]
+        root = _build_trees(snapshot, repo.submodules, repo.symlinks)[""]
         return 200, {"sha": sha, "commit": {"tree": {"sha": root["sha"]}}}, {"ETag": etag}
 
     def _tree_json(self, repo: Repo, ref: str, recursive: bool
                    ) -> tuple[int, Any, dict[str, str]]:
         if not repo.head:
-            raise _Answer(409, {"message": "Git Repository is empty."})
+            raise Reply(409, {"message": "Git Repository is empty."})
         trees: dict[str, dict[str, Any]] = {}
         for snapshot in repo.commits.values():
-            for info in _build_trees(snapshot, repo.submodules).values():
+            for info in _build_trees(snapshot, repo.submodules, repo.symlinks).values():
                 trees[info["sha"]] = info
         if ref in (repo.default_branch, "HEAD") or ref in repo.commits:
             _sha, snapshot = self._snapshot(repo, ref)
-            info = _build_trees(snapshot, repo.submodules)[""]
+            info = _build_trees(snapshot, repo.submodules, repo.symlinks)[""]
         elif ref in trees:
             info = trees[ref]
         else:
-            raise _Answer(404, _not_found())
+            raise Reply(404, _not_found())
         url = f"{self.api_url}/repos/{repo.full_name}/git/trees/{info['sha']}"
         if not recursive:
             return 200, {"sha": info["sha"], "url": url, "tree": info["children"],
@@ -507,16 +423,20 @@ class GitHubServer:
     def _raw(self, path: str) -> tuple[bytes, dict[str, str]]:
         parts = path.split("/")
         if len(parts) < 4:
-            raise _Answer(404, "404: Not Found")
+            raise Reply(404, "404: Not Found")
         state, repo = self.model.resolve(unquote(parts[0]), unquote(parts[1]))
         if repo is None or repo.blocked or not repo.head:
-            raise _Answer(404, "404: Not Found")
+            raise Reply(404, "404: Not Found")
         ref = unquote(parts[2])
         snapshot = (repo.commits.get(ref) if ref in repo.commits
                     else repo.commits[repo.head] if ref == repo.default_branch else None)
         file_path = unquote("/".join(parts[3:]))
+        if snapshot is not None and file_path in repo.symlinks:
+            # The raw host serves a symbolic link's target path as the file's bytes.
+            target = repo.symlinks[file_path].encode()
+            return target, {"Content-Type": "text/plain; charset=utf-8"}
         if snapshot is None or file_path not in snapshot:
-            raise _Answer(404, "404: Not Found")
+            raise Reply(404, "404: Not Found")
         return snapshot[file_path], {"Content-Type": "text/plain; charset=utf-8",
                                      "ETag": f'"{blob_sha(snapshot[file_path])}"'}
 
@@ -526,12 +446,13 @@ def _not_found() -> dict[str, str]:
             "documentation_url": "https://docs.github.com/rest", "status": "404"}
 
 
-def _build_trees(snapshot: dict[str, bytes], submodules: dict[str, str]
-                 ) -> dict[str, dict[str, Any]]:
+def _build_trees(snapshot: dict[str, bytes], submodules: dict[str, str],
+                 symlinks: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
     """Git-like trees of a snapshot: prefix -> {sha, children (non-recursive entries)}."""
     dirs: dict[str, dict[str, Any]] = {"": {}}
     items = [(p, "blob", d) for p, d in snapshot.items()]
     items += [(p, "commit", s) for p, s in submodules.items()]
+    items += [(p, "link", t.encode()) for p, t in (symlinks or {}).items()]
     for path, kind, data in items:
         parts = path.split("/")
         for i in range(1, len(parts)):
@@ -541,9 +462,9 @@ def _build_trees(snapshot: dict[str, bytes], submodules: dict[str, str]
     for prefix in sorted(dirs, key=lambda d: -d.count("/") - (1 if d else 0)):
         children = []
         for name, (kind, data) in sorted(dirs[prefix].items()):
-            if kind == "blob":
-                children.append({"path": name, "mode": "100644", "type": "blob",
-                                 "sha": blob_sha(data), "size": len(data)})
+            if kind in ("blob", "link"):
+                children.append({"path": name, "mode": "100644" if kind == "blob" else "120000",
+                                 "type": "blob", "sha": blob_sha(data), "size": len(data)})
             elif kind == "commit":
                 children.append({"path": name, "mode": "160000", "type": "commit",
                                  "sha": data})
