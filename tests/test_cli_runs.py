@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from arxiv_server import ArxivServer, Paper
-from github_server import GitHubServer
+from support.arxiv_server import ArxivServer, Paper
+from support.github_server import GitHubServer
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN_WARNING = ("warning: GITHUB_TOKEN is not set: GitHub allows 60 requests an hour without a"

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from arxiv_server import ArxivServer, Paper
-from github_server import GitHubServer
+from support.arxiv_server import ArxivServer, Paper
+from support.github_server import GitHubServer
 from synthetic import add_classification, add_paper, add_repo
 from typer.testing import CliRunner
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from arxiv_server import ArxivServer, Paper
-from github_server import GitHubServer
+from support.arxiv_server import ArxivServer, Paper
+from support.github_server import GitHubServer
 
 from analysis.export import export_rows
 from crawler.urls import REPOSITORY_KINDS
