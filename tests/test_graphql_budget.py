@@ -7,8 +7,8 @@ import sqlite3
 from datetime import UTC, datetime
 
 import pytest
-from arxiv_server import ArxivServer, make_corpus
-from github_server import GitHubServer
+from support.arxiv_server import ArxivServer, make_corpus
+from support.github_server import GitHubServer
 from support.graphql_world import TOKEN, survey_cli
 
 from survey.core.errors import ConfigError

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from github_server import GitHubServer, add_link
 from support.clock import NOW
+from support.github_server import GitHubServer, add_link
 from support.graphql_world import TOKEN, settings, stored, varied_world
 
 from analysis.stored import classify_stored

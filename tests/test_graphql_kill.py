@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from github_server import GitHubServer, add_link
+from support.github_server import GitHubServer, add_link
 from support.graphql_world import TOKEN
 
 from survey.core.db import open_write

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 import requests
-from github_server import GitHubServer
 from graphql import parse
 from support.github_graphql import MAX_DEPTH, SCHEMA, TEXT_LIMIT, cost_and_depth
+from support.github_server import GitHubServer
 
 AUTH = {"Authorization": "Bearer test"}
 

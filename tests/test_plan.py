@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from arxiv_server import ArxivServer, in_scope, make_corpus
-from github_server import GitHubServer
+from support.arxiv_server import ArxivServer, in_scope, make_corpus
 from support.clock import NOW
+from support.github_server import GitHubServer
 from support.graphql_world import TOKEN, folder_bytes, survey_cli
 
 from survey.core.clock import FixedClock

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from github_server import GitHubServer, add_link
 from support.clock import NOW
+from support.github_server import GitHubServer, add_link
 from support.graphql_world import TOKEN
 
 from survey.core.clock import FixedClock

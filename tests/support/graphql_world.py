@@ -10,8 +10,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from github_server import GitHubServer, add_link
-
+from support.github_server import GitHubServer, add_link
 from survey.core.settings import Settings
 
 TOKEN = "ghp_graphqlTESTtokenGRAPHQLtest000000"
