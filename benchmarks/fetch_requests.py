@@ -1,6 +1,6 @@
 """Charged GitHub API requests per repository, and what that means for the whole since-2018 set.
 
-Runs the real fetch stage against the local GitHub server of ``tests/support/github_server.py`` (its
+Runs the real fetch stage against the local GitHub server of ``tests/github_server.py`` (its
 counters are server-side, so they are what GitHub would see) over a synthetic population of
 repositories shaped like paper code (a few renamed, missing, empty, truncated), three times:
 
@@ -21,17 +21,19 @@ with about 10% of links being duplicates of another paper's repository.
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support.github_server import GitHubServer, add_link  # noqa: E402
+from github_server import GitHubServer, add_link  # noqa: E402
 
 from crawler.fetch import fetch_repositories  # noqa: E402
 from crawler.http import RequestStats  # noqa: E402
@@ -41,8 +43,6 @@ from survey.core.settings import Settings  # noqa: E402
 
 BUDGET_PER_HOUR = 5000
 TOKEN = "ghp_benchmarkTOKENbenchmarkTOKEN0000"
-# A fixed start, so the "month later" runs never depend on the day the script runs.
-START = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 
 
 def population(gh: GitHubServer, conn, n: int, rng: random.Random) -> None:
@@ -76,71 +76,134 @@ def population(gh: GitHubServer, conn, n: int, rng: random.Random) -> None:
         add_link(conn, arxiv, f"github.com/{linked.lower()}", official=rng.random() < 0.8)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repos", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    rng = random.Random(args.seed)
+PHASES = ("first fetch", "refetch, unchanged (due)", "refetch, 10% pushed (due)")
+# The population of the projection (an ASSUMPTION: 150k-300k GitHub repositories linked by
+# arXiv ML papers since 2018) and the arXiv papers per year it is spread over (README, harvest
+# projection: estimates, arXiv being unreachable here).
+CENSUS = (150_000, 300_000)
+PAPERS_BY_YEAR = {2018: 28, 2019: 38, 2020: 48, 2021: 52, 2022: 58, 2023: 75, 2024: 95,
+                  2025: 115, 2026: 130}
+MONTHLY_NEW_SHARE = 0.02   # new repositories a month, of the census (assumption)
+MONTHLY_CHANGED = 0.10     # known repositories pushed in a month (assumption)
+# GitHub's pace (API_NOTES.md, documented): REST is best sent serially (GitHub's advice) and
+# 900 points a minute per endpoint; GraphQL 2,000 points a minute and 60 s of server time per
+# 60 s. Answer times of the real service cannot be measured here: ASSUMED seconds below.
+REST_SECONDS = 0.4          # one REST request, serial
+RAW_SECONDS = 0.15          # one raw-host download, 4 in parallel
+GRAPHQL_SECONDS = {"fetch": 4.0, "folders": 3.0, "texts": 2.0, "check": 1.0}  # per query
+
+
+def run_api(api: str, n: int, seed: int) -> list[dict[str, Any]]:
+    """The three phases against a fresh server and database, for one API."""
+    rng = random.Random(seed)
     with GitHubServer() as gh, tempfile.TemporaryDirectory() as tmp:
         conn = open_write(Path(tmp) / "bench.db")
-        population(gh, conn, args.repos, rng)
+        population(gh, conn, n, rng)
+        conn.commit()
         settings = Settings(github_api_url=gh.api_url, github_raw_url=gh.raw_url,
-                            github_token=TOKEN, http_backoff=0.01)
-
-        def phase(label: str, *, now: datetime | None = None, **kw) -> dict[str, float]:
+                            github_token=TOKEN, http_backoff=0.01, github_api=api)
+        out = []
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        for label, mode, days in zip(PHASES, ("pending", "due", "due"), (0, 31, 62),
+                                     strict=True):
+            if days == 62:
+                changed = rng.sample(sorted(gh.model.names), k=max(1, len(gh.model.names) // 10))
+                for name in changed:
+                    if gh.model.get(name).head:
+                        gh.model.push(name, {"train.py": b"import jax\n" + name.encode()})
             gh.reset_counts()
+            before = dict(gh.graphql.counts)
             started = time.perf_counter()
-            summary = fetch_repositories(conn, settings, RequestStats(),
-                                         clock=FixedClock(now or START), **kw)
+            summary = fetch_repositories(conn, settings, RequestStats(), mode=mode,
+                                         clock=FixedClock(start + timedelta(days=days)))
             took = time.perf_counter() - started
-            n = max(summary.repos, 1)
-            figures = {
-                "repos": summary.repos,
-                "charged": gh.counts["charged"],
-                "charged_per_repo": gh.counts["charged"] / n,
-                "not_modified": gh.counts["not_modified"],
-                "raw_per_repo": gh.counts["raw"] / n,
-                "kb_per_repo": gh.counts["raw_bytes"] / n / 1000,
-                "seconds": took,
-            }
-            print(f"{label:<34} repos {summary.repos:>4}  charged {figures['charged']:>5}"
-                  f" ({figures['charged_per_repo']:.2f}/repo)  304s {figures['not_modified']:>4}"
-                  f"  raw {figures['raw_per_repo']:.1f}/repo ({figures['kb_per_repo']:.1f} kB)"
-                  f"  outcomes {dict(sorted(summary.outcomes.items()))}  {took:.2f} s local")
-            return figures
-
-        first = phase("first fetch")
-        month = START + timedelta(days=31)
-        again = phase("refetch, unchanged (due)", mode="due", now=month)
-        changed = rng.sample(sorted(gh.model.names), k=max(1, len(gh.model.names) // 10))
-        for name in changed:
-            if gh.model.get(name).head:
-                gh.model.push(name, {"train.py": b"import jax\n" + name.encode()})
-        later = phase("refetch, 10% pushed (due)", mode="due", now=month + timedelta(days=31))
-        # Dead links are asked again 1, 2, 4... months after each miss: asked on day 31, not
-        # on day 62 (above: 197 repositories), again on day 93.
-        phase("refetch, day 93 (due)", mode="due", now=month + timedelta(days=62))
+            points = gh.graphql.counts["points"] - before["points"]
+            queries = gh.graphql.counts["queries"] - before["queries"]
+            repos = max(summary.repos, 1)
+            figures = {"repos": summary.repos, "rest": gh.counts["charged"], "points": points,
+                       "queries": queries, "units_per_repo": (gh.counts["charged"] + points)
+                       / repos, "raw_per_repo": gh.counts["raw"] / repos,
+                       "not_modified": gh.counts["not_modified"], "seconds": took,
+                       "timeouts": gh.graphql.counts["timeouts"] - before["timeouts"],
+                       "by_kind": {k: v / repos
+                                   for k, v in summary.graphql.get("by_kind", {}).items()}}
+            print(f"{api:<8} {label:<27} repos {summary.repos:>5}  REST {gh.counts['charged']:>5}"
+                  f"  GraphQL points {points:>4} ({queries} queries)"
+                  f"  units/repo {figures['units_per_repo']:.3f}"
+                  f"  raw/repo {figures['raw_per_repo']:.1f}  304s {gh.counts['not_modified']:>4}"
+                  f"  {took:.1f} s local" + _kinds(figures["by_kind"]))
+            out.append(figures)
         conn.close()
+    return out
 
+
+def _kinds(by_kind: dict[str, float]) -> str:
+    if not by_kind:
+        return ""
+    return "  queries/repo " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(by_kind.items()))
+
+
+def hours(api: str, repos: float, phase: dict[str, Any]) -> tuple[float, float]:
+    """(hours of budget, hours of pace) for ``repos`` at one phase's measured rates. Requests
+    are serial, so GraphQL's 60 s of server time a minute is the wall time itself; 2,000
+    points a minute (GraphQL) and 900 a minute per endpoint (REST) are never reached."""
+    budget = repos * phase["units_per_repo"] / BUDGET_PER_HOUR
+    raw = phase["raw_per_repo"] * RAW_SECONDS / 4
+    if api == "rest":
+        pace = repos * (phase["units_per_repo"] * REST_SECONDS + raw) / 3600
+    else:
+        per_repo = sum(n * GRAPHQL_SECONDS.get(k, 4.0) for k, n in phase["by_kind"].items())
+        pace = repos * (per_repo + phase["rest"] / max(phase["repos"], 1) * REST_SECONDS
+                        + raw) / 3600
+    return budget, pace
+
+
+def projection(results: dict[str, list[dict[str, Any]]]) -> None:
     print()
-    print("Projection for the since-2018 set (ASSUMED population, see the module docstring):")
-    per_repo = first["charged_per_repo"]
-    for papers, share in [(400_000, 0.25), (500_000, 0.30), (600_000, 0.35)]:
-        repos = int(papers * share * 0.9)
-        requests = repos * per_repo
-        hours = requests / BUDGET_PER_HOUR
-        print(f"  {papers:>7,} papers x {share:.0%} with code -> ~{repos:>7,} repositories:"
-              f" {requests:>9,.0f} charged requests = {hours:6.1f} h ({hours / 24:4.1f} days)"
-              f" at {BUDGET_PER_HOUR:,}/h")
-    monthly_new = int(10_000 * 0.30 * 0.9)
-    known = 150_000
-    monthly = monthly_new * per_repo + known * later["charged_per_repo"]
-    print(f"  monthly refresh (assumed: ~{monthly_new:,} new repositories, {known:,} known of"
-          f" which 10% changed): {monthly_new * per_repo:,.0f} + {known:,} x"
-          f" {later['charged_per_repo']:.2f} = ~{monthly:,.0f} charged requests"
-          f" = {monthly / BUDGET_PER_HOUR:.1f} h; unchanged repositories cost"
-          f" {again['charged_per_repo']:.2f} charged requests each (free 304s)")
+    print("Projection, one token (5,000 an hour: REST requests or GraphQL points). The time is"
+          " the larger of the budget and GitHub's pace (ASSUMED answer times, see the docstring):")
+    for api, (first, _unchanged, pushed) in results.items():
+        for census in CENSUS:
+            b, p = hours(api, census, first)
+            new = census * MONTHLY_NEW_SHARE
+            rb, rp = hours(api, census, pushed)
+            nb, np_ = hours(api, new, first)
+            print(f"  {api:<8} {census:>7,} repositories: first crawl"
+                  f" {census * first['units_per_repo']:>9,.0f} units = {b:6.1f} h budget,"
+                  f" {p:6.1f} h pace -> {max(b, p):6.1f} h;  monthly refresh ({new:,.0f} new,"
+                  f" {MONTHLY_CHANGED:.0%} of the known pushed)"
+                  f" {max(rb, rp) + max(nb, np_):5.1f} h")
+        b, p = hours(api, 0.05 * CENSUS[1], first)
+        print(f"  {api:<8} --sample 0.05 of {CENSUS[1]:,}: {0.05 * CENSUS[1]:,.0f}"
+              f" repositories, {max(b, p):.2f} h ({b:.2f} h budget, {p:.2f} h pace)")
+
+
+def intervals() -> None:
+    """95% half-widths of a share from a --sample 0.05 (p = 0.5 is the widest, 0.8 ~PyTorch)."""
+    print()
+    print("95% interval of a framework's share with --sample 0.05 (normal approximation):")
+    total = sum(PAPERS_BY_YEAR.values())
+    for census in CENSUS:
+        n = 0.05 * census
+        whole = 1.96 * math.sqrt(0.25 / n) * 100
+        years = []
+        for year, papers in PAPERS_BY_YEAR.items():
+            ny = n * papers / total
+            years.append(f"{year} n={ny:,.0f} ±{1.96 * math.sqrt(0.25 / ny) * 100:.1f}")
+        print(f"  {census:>7,}: {n:,.0f} sampled, all years ±{whole:.1f} points (p=0.5),"
+              f" ±{1.96 * math.sqrt(0.16 / n) * 100:.1f} (p=0.8); by year (p=0.5): "
+              + ", ".join(years))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repos", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    results = {api: run_api(api, args.repos, args.seed) for api in ("rest", "graphql")}
+    projection(results)
+    intervals()
+
 
 if __name__ == "__main__":
     main()

@@ -35,6 +35,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from crawler.fetch_graphql import GraphQLFetch
+from crawler.github_budget import check_anonymous, github_api_for
+from crawler.github_graphql import GitHubGraphQL
 from crawler.hosts import HostContext, Hosts, fetched_hosts, registered
 from crawler.http import RequestStats, redact
 from crawler.repo_host import SYMLINK_MODE, Downloaded, Lookup, RepoHost, RepoMeta, Tree
@@ -43,7 +46,7 @@ from crawler.transport import Health
 from survey.core.clock import SYSTEM_CLOCK, Clock, stamp
 from survey.core.db import transaction
 from survey.core.errors import InputError, RateLimitError, ServiceError, ServiceUnavailable
-from survey.core.events import SILENT, Events
+from survey.core.events import SILENT, Events, Task
 from survey.core.settings import Settings
 from survey.core.vocab import (
     COMPLETE_STATUSES,
@@ -52,6 +55,7 @@ from survey.core.vocab import (
     RepoStatus,
 )
 from survey.store import repos as store
+from survey.store.sample import in_sample
 
 # A known repository is re-checked when its last check is older than this: "more than 30 days
 # ago", less a grace of 3 days, because a monthly job fires every 28-31 days and a check stamped
@@ -83,6 +87,9 @@ class FetchSummary:
     raw_downloads: int = 0
     bytes: int = 0
     pruned_blobs: int = 0
+    github_api: str = "rest"
+    sample: float | None = None
+    graphql: dict[str, Any] = field(default_factory=dict)
 
     @property
     def repos(self) -> int:
@@ -97,12 +104,18 @@ class FetchSummary:
             "not_modified": self.not_modified,
             "raw_downloads": self.raw_downloads,
             "bytes": self.bytes,
+            "github_api": self.github_api,
+            "sample": self.sample,
+            "graphql_points": int(self.graphql.get("points", 0)),
+            "graphql": self.graphql,
         }
 
     def line(self) -> str:
         """One human line for the end of a crawl."""
         parts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items())) or "nothing to do"
-        return (f"repositories: {parts}; {self.charged} charged requests, {self.not_modified}"
+        points = (f", {self.graphql.get('points', 0)} GraphQL points" if self.graphql else "")
+        return (f"repositories: {parts}; {self.charged} charged requests{points},"
+                f" {self.not_modified}"
                 f" not modified (304), {self.raw_downloads} raw downloads,"
                 f" {self.bytes / 1e6:,.1f} MB")
 
@@ -136,6 +149,11 @@ def select_work(conn: sqlite3.Connection, mode: str, now: datetime) -> list[Work
             work.append(Work(row.repo, row.host, row.official))
     work.sort(key=lambda w: not w.official)  # stable: keeps first_seen order within each group
     return work
+
+
+def _is_known(conn: sqlite3.Connection, repo: str) -> bool:
+    row = store.get(conn, repo)
+    return row is not None and row["status"] in KNOWN_STATUSES
 
 
 def _due(row: store.RepoRow, stale: str, soon: str) -> bool:
@@ -179,42 +197,78 @@ def fetch_repositories(
     events: Events = SILENT,
     clock: Clock = SYSTEM_CLOCK,
     health: Health | None = None,
+    sample: float | None = None,
 ) -> FetchSummary:
     """Register linked repositories, then fetch those ``mode`` selects; see the module doc.
 
     ``health`` is the run's (shared with the other stages' clients); one is made when none is
-    given, so a host that is down always stops the stage.
+    given, so a host that is down always stops the stage. ``sample`` (0 < f < 1) fetches only
+    the repositories whose key hashes below ``f`` (:func:`survey.store.sample.in_sample`): the
+    same ones every run, a superset for a larger fraction. GitHub goes through GraphQL or REST
+    as :func:`github_api_for` says.
     """
     started = clock.now().astimezone(UTC)
-    summary = FetchSummary()
+    summary = FetchSummary(github_api=github_api_for(settings), sample=sample)
     summary.registered = register_linked(conn, stamp(started))
     work = select_work(conn, mode, started)
+    if sample is not None:
+        work = [w for w in work if in_sample(w.repo, sample)]
     if not work:
         return summary
     if health is None:
         health = Health(settings.outage_after, settings.outage_seconds)
+    on_github = [w for w in work if w.host == "github.com"]
+    _before_github(conn, settings, stats, events, on_github)
     hosts = Hosts(HostContext(settings, stats, health, events.info))
-    if not settings.github_token and any(w.host == "github.com" for w in work):
-        events.warning("GITHUB_TOKEN is not set: GitHub allows 60 requests an hour without a"
-                       " token (5,000 with one)")
+    gql = (GitHubGraphQL(settings, stats, health=health, notify=events.info)
+           if summary.github_api == "graphql" and on_github else None)
     fetcher = _Fetcher(conn, settings, events, clock)
     try:
         with events.task("fetch repositories", total=len(work)) as task:
-            for item in work:
-                outcome = fetcher.fetch_one(hosts.client(item.host), item)
-                if outcome is not None:
-                    summary.outcomes[outcome] += 1
-                task.advance()
+            if gql is not None:
+                GraphQLFetch(fetcher, hosts.client("github.com"), gql, mode).run(
+                    on_github, task, summary.outcomes)
+            rest = [w for w in work if gql is None or w.host != "github.com"]
+            _fetch_rest(fetcher, rest, hosts, task, summary)
     finally:
-        totals = hosts.totals()
-        summary.charged += totals.get("charged", 0)
-        summary.not_modified += totals.get("not_modified", 0)
-        summary.raw_downloads += totals.get("raw", 0)
-        summary.bytes += totals.get("bytes", 0)
-        hosts.close()
+        _close(summary, gql, hosts)
     with transaction(conn):
         summary.pruned_blobs = store.prune_blobs(conn)
     return summary
+
+
+def _before_github(conn: sqlite3.Connection, settings: Settings, stats: RequestStats,
+                   events: Events, on_github: list[Work]) -> None:
+    """Without a token: stop when the work needs more than GitHub allows, else warn once."""
+    if settings.github_token or not on_github:
+        return
+    known = sum(1 for w in on_github if _is_known(conn, w.repo))
+    check_anonymous(settings, stats, len(on_github) - known, known)
+    events.warning("GITHUB_TOKEN is not set: GitHub allows 60 requests an hour without a"
+                   " token (5,000 with one)")
+
+
+def _fetch_rest(fetcher: _Fetcher, work: list[Work], hosts: Hosts, task: Task,
+                summary: FetchSummary) -> None:
+    """One repository at a time through its host's REST client (the registry's)."""
+    for item in work:
+        outcome = fetcher.fetch_one(hosts.client(item.host), item)
+        if outcome is not None:
+            summary.outcomes[outcome] += 1
+        task.advance()
+
+
+def _close(summary: FetchSummary, gql: GitHubGraphQL | None, hosts: Hosts) -> None:
+    """Add the clients' counts to the summary and close them."""
+    if gql is not None:
+        summary.graphql = gql.cost.as_dict()
+        gql.close()
+    totals = hosts.totals()
+    summary.charged += totals.get("charged", 0)
+    summary.not_modified += totals.get("not_modified", 0)
+    summary.raw_downloads += totals.get("raw", 0)
+    summary.bytes += totals.get("bytes", 0)
+    hosts.close()
 
 
 class _Fetcher:
@@ -237,6 +291,10 @@ class _Fetcher:
         if row is None or item.repo in self.done:
             return None  # merged into another row, or already done by this run
         self.done.add(item.repo)
+        return self.fetch_rest(client, item, row)
+
+    def fetch_rest(self, client: RepoHost, item: Work, row: sqlite3.Row) -> str:
+        """One repository through the host's REST API (also GraphQL's fallback)."""
         complete = row["status"] in COMPLETE_STATUSES
         path = row["full_name"] if row["full_name"] else item.repo.split("/", 1)[1]
         try:

@@ -241,7 +241,7 @@ from survey.core.clock import FixedClock
 from survey.core.db import open_write
 from survey.core.settings import load_settings
 from survey.core.events import RecordedEvents
-settings = load_settings({{"http_backoff": 0.01, "raw_workers": 2}})
+settings = load_settings({{"http_backoff": 0.01, "raw_workers": 2, "github_api": "rest"}})
 conn = open_write({db!r})
 summary = fetch_repositories(conn, settings, RequestStats())
 print(summary.as_dict())
@@ -250,7 +250,7 @@ print(summary.as_dict())
 
 def _child(gh: GitHubServer, db: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "GITHUB_API_URL": gh.api_url, "SURVEY_GITHUB_RAW_URL": gh.raw_url,
-           "GITHUB_TOKEN": TOKEN}
+           "GITHUB_TOKEN": TOKEN, "SURVEY_GITHUB_API": "rest"}  # GraphQL: test_graphql_kill.py
     code = _CHILD.format(tests=str(Path(__file__).parent), db=str(db))
     return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)

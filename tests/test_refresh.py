@@ -64,6 +64,7 @@ def settings(ax: ArxivServer, gh: GitHubServer, tmp_path: Path) -> Settings:
         arxiv_api_url=ax.url, arxiv_delay=0.0, arxiv_page_size=500, arxiv_timeout=5.0,
         arxiv_retries=1, github_api_url=gh.api_url, github_raw_url=gh.raw_url,
         github_token="test-token-not-a-secret", http_timeout=5.0, report_bootstrap=20,
+        github_api="rest",  # REST's free 304s are asserted here; GraphQL: test_graphql_fetch.py
     )
 
 

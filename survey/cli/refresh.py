@@ -20,6 +20,10 @@ def refresh(
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", help="Progress bars (default: when stderr is a terminal).",
     )] = None,
+    github_api: Annotated[str | None, typer.Option(
+        "--github-api", metavar="rest|graphql|auto",
+        help="GitHub API for repositories (env SURVEY_GITHUB_API; default auto: GraphQL with"
+             " a token).")] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -32,7 +36,7 @@ def refresh(
     from survey.cli.render import print_summary
     from survey.jobs.refresh import run_refresh
 
-    settings = settings_for(db, reports_dir=out)
+    settings = settings_for(db, reports_dir=out, github_api=github_api)
     events = RichEvents(progress=sys.stderr.isatty() if progress is None else progress)
     try:
         result = run_refresh(settings, events=events)

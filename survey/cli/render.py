@@ -109,6 +109,9 @@ def render_status(status: dict[str, Any]) -> RenderableType:
         _row(table, "windows", "none yet: run `survey crawl --since 2018`")
     for w in status["windows"]:
         _window_rows(table, w)
+    if sample := status.get("sample"):  # survey crawl --sample (issue 11)
+        _row(table, "sample", f"{sample['fraction']:g} of the linked repositories:"
+                              f" {sample['repositories']:,} fetched")
     if not status["runs"]:
         _row(table, "runs", "none yet")
     for r in status["runs"]:
@@ -155,6 +158,10 @@ def _run_row(table: Table, r: dict[str, Any]) -> None:
                 f" {h['windows_skipped']} skipped, {h['windows_short']} short")
     if r["requests"]:
         what += "; requests " + ", ".join(f"{k} {v:,}" for k, v in r["requests"].items())
+    if (c := r.get("cost")) and c["repos"]:  # GitHub's charge for the fetch (issue 11)
+        what += (f"; GitHub {c['api']}: {c['rest_charged']:,} REST, {c['graphql_points']:,}"
+                 f" GraphQL points for {c['repos']:,} repositories"
+                 + (f" (sample {c['sample']:g})" if c["sample"] else ""))
     when = (r["started_at"] or "").replace("T", " ")[:16]
     # A run killed with SIGKILL cannot record its end: say so rather than "running".
     outcome = "running (or killed)" if r["outcome"] == "running" else r["outcome"]

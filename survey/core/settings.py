@@ -40,6 +40,11 @@ class Settings:
     github_api_url: str = "https://api.github.com"
     github_raw_url: str = "https://raw.githubusercontent.com"
     github_token: str | None = field(default=None, repr=False)
+    # Which GitHub API fetches repositories (issue 11): ``rest``, ``graphql`` or ``auto``
+    # (GraphQL when a token is set, REST otherwise); the same files are selected either way.
+    github_api: str = "auto"
+    # GraphQL endpoint; empty: derived from ``github_api_url`` (see :meth:`graphql_url`).
+    github_graphql_url: str = ""
     gitlab_api_url: str = "https://gitlab.com/api/v4"
     # Hugging Face Papers (issue 13): GET {hf_api_url}/api/papers/{arxiv_id}; the token only
     # raises the rate limit (about 1,000 requests per 5 minutes with a free one, 500 without).
@@ -94,6 +99,16 @@ class Settings:
     report_months: int = 12
     report_bootstrap: int = 200
 
+    def graphql_url(self) -> str:
+        """``SURVEY_GITHUB_GRAPHQL_URL``, else ``<GITHUB_API_URL>/graphql``, and for an
+        Enterprise ``https://HOST/api/v3`` GitHub's ``https://HOST/api/graphql``."""
+        if self.github_graphql_url:
+            return self.github_graphql_url
+        base = self.github_api_url.rstrip("/")
+        if base.endswith("/api/v3"):
+            base = base[: -len("/v3")]
+        return base + "/graphql"
+
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (options applied over environment)."""
         return dataclasses.replace(self, **changes)
@@ -111,6 +126,8 @@ _ENV: dict[str, tuple[str, Any]] = {
     "GITHUB_API_URL": ("github_api_url", str),
     "SURVEY_GITHUB_RAW_URL": ("github_raw_url", str),
     "GITHUB_TOKEN": ("github_token", lambda v: v or None),
+    "SURVEY_GITHUB_API": ("github_api", lambda v: parse_github_api(v)),
+    "SURVEY_GITHUB_GRAPHQL_URL": ("github_graphql_url", str),
     "SURVEY_GITLAB_API_URL": ("gitlab_api_url", str),
     "SURVEY_HF_API_URL": ("hf_api_url", str),
     "HF_TOKEN": ("hf_token", lambda v: v or None),
@@ -142,6 +159,8 @@ OPTIONS: dict[str, str] = {
     "claim_min_papers": "--min-papers",
     "report_months": "--months",
     "report_bootstrap": "--bootstrap",
+    "github_api": "--github-api",
+    "hf_api_url": "--hf-api-url",
 }
 VARIABLES: dict[str, str] = {name: var for var, (name, _parse) in _ENV.items()}
 
@@ -167,6 +186,17 @@ def parse_categories(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...
     if not parts:
         raise ConfigError("no categories given")
     return tuple(dict.fromkeys(parts))
+
+
+GITHUB_APIS = ("rest", "graphql", "auto")
+
+
+def parse_github_api(value: str) -> str:
+    """``rest``, ``graphql`` or ``auto`` (case-insensitive)."""
+    choice = value.strip().lower()
+    if choice not in GITHUB_APIS:
+        raise ConfigError(f"expected one of {', '.join(GITHUB_APIS)}, got {value[:40]!r}")
+    return choice
 
 
 def load_settings(
@@ -195,8 +225,17 @@ def load_settings(
                           " break, a non-Latin-1 character?): check its value")
     if settings.arxiv_delay < 0:
         raise ConfigError("SURVEY_ARXIV_DELAY must be >= 0")
+    try:
+        settings = settings.replace(github_api=parse_github_api(settings.github_api))
+    except ConfigError as exc:
+        raise ConfigError(f"invalid --github-api (SURVEY_GITHUB_API): {exc}") from None
+    if settings.github_api == "graphql" and not settings.github_token:
+        raise ConfigError("--github-api graphql needs GITHUB_TOKEN (GitHub's GraphQL API has no"
+                          " anonymous access): set it, or use --github-api rest")
     for name, var in _URL_FIELDS.items():
         url = getattr(settings, name)
+        if name == "github_graphql_url":
+            url = settings.graphql_url()
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(f"{var} must be an http(s) URL, got {url[:80]!r}")
@@ -219,4 +258,5 @@ _URL_FIELDS = {
     "github_raw_url": "SURVEY_GITHUB_RAW_URL",
     "gitlab_api_url": "SURVEY_GITLAB_API_URL",
     "hf_api_url": "SURVEY_HF_API_URL",
+    "github_graphql_url": "SURVEY_GITHUB_GRAPHQL_URL",
 }

@@ -35,7 +35,7 @@ from survey.core.events import SILENT, Events
 from survey.core.lock import exclusive_run
 from survey.core.settings import Settings
 from survey.core.vocab import RunOutcome
-from survey.store import runs
+from survey.store import runs, sample
 
 
 @dataclass
@@ -54,6 +54,8 @@ class StageContext:
     run_id: int
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     health: Health = field(default_factory=Health)
+    # ``--sample FRACTION`` (None: a census, or for a refresh the stored sample).
+    sample: float | None = None
 
 
 Stage = Callable[[StageContext], dict[str, Any]]
@@ -81,10 +83,14 @@ def fetch_stage(mode: str = "pending") -> Stage:
     """
 
     def stage(ctx: StageContext) -> dict[str, Any]:
-        return fetch_repositories(
+        fraction = sample.effective(ctx.conn, ctx.sample, keep=mode == "due")
+        result = fetch_repositories(
             ctx.conn, ctx.settings, ctx.stats, mode=mode, events=ctx.events, clock=ctx.clock,
-            health=ctx.health,
+            health=ctx.health, sample=fraction,
         ).as_dict()
+        with db.transaction(ctx.conn):  # once the sample's repositories are all asked
+            sample.record(ctx.conn, fraction)
+        return result
 
     return stage
 
@@ -154,6 +160,7 @@ def run_crawl(
     stages: Sequence[tuple[str, Stage]] | None = None,
     command: str = "crawl",
     locked: bool = False,
+    sample_fraction: float | None = None,
 ) -> CrawlSummary:
     """Validate the input (before touching the database), then run the stages and record it.
 
@@ -164,17 +171,22 @@ def run_crawl(
     now = clock.now()
     start, end = resolve_range(since, until, now=now)  # bad input fails before any file is made
     cats = validate_categories(categories or settings.categories)
+    if sample_fraction is not None:
+        sample.check_fraction(sample_fraction)
     if not locked:
         db.check_writable_target(settings.db)
         with exclusive_run(settings.db, command):
             return run_crawl(settings, since=start, until=end, categories=cats, events=events,
-                             clock=clock, stages=stages, command=command, locked=True)
-    args = {"since": start.isoformat(), "until": end.isoformat(), "categories": list(cats)}
+                             clock=clock, stages=stages, command=command, locked=True,
+                             sample_fraction=sample_fraction)
+    args = {"since": start.isoformat(), "until": end.isoformat(), "categories": list(cats),
+            "sample": sample_fraction, "github_api": settings.github_api}
     with db.writing(settings.db, clock=clock) as conn:
         health = Health(settings.outage_after, settings.outage_seconds)
         return _run_stages(conn, settings, args, STAGES if stages is None else stages,
                            StageContext(conn, settings, RequestStats(), events, clock, start,
-                                        end, cats, 0, health=health), command)
+                                        end, cats, 0, health=health, sample=sample_fraction),
+                           command)
 
 
 def _run_stages(conn: sqlite3.Connection, settings: Settings, args: dict[str, Any],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from survey.store import counts, runs
+from survey.store import counts, runs, sample
 
 RUNS_SHOWN = 5
 
@@ -34,7 +34,26 @@ def collect_status(conn: sqlite3.Connection) -> dict[str, Any]:
         {"id": r.id, "command": r.command, "started_at": r.started_at,
          "finished_at": r.finished_at, "outcome": r.outcome, "requests": r.requests,
          "harvest": (r.summary.get("stages") or {}).get("harvest"),
-         "error": r.summary.get("error")}
+         "error": r.summary.get("error"),
+         "cost": github_cost((r.summary.get("stages") or {}).get("fetch"))}
         for r in runs.recent(conn, RUNS_SHOWN)
     ]
+    fraction = sample.sample_fraction(conn)
+    if fraction is not None:
+        out["sample"] = {"fraction": fraction, "repositories": sample.sample_size(conn)}
     return out
+
+
+def github_cost(fetch: Any) -> dict[str, Any] | None:
+    """What a run's fetch really cost GitHub: REST charged requests, GraphQL points (and the
+    budget left and its reset, as the last answer said), the API used and the sample."""
+    if not isinstance(fetch, dict) or "requests_charged" not in fetch:
+        return None
+    raw = fetch.get("graphql")
+    graphql: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    return {"api": fetch.get("github_api", "rest"), "rest_charged": fetch["requests_charged"],
+            "graphql_points": graphql.get("points", 0),
+            "graphql_queries": graphql.get("queries", 0),
+            "graphql_remaining": graphql.get("remaining"),
+            "graphql_reset_at": graphql.get("reset_at"),
+            "repos": fetch.get("repos", 0), "sample": fetch.get("sample")}

@@ -241,3 +241,29 @@ def prune_blobs(conn: sqlite3.Connection) -> int:
 
 def _flag(value: bool | None) -> int | None:
     return None if value is None else int(value)
+
+
+# -- read-only counts for the plan (survey crawl --dry-run) ----------------------------------
+
+def linked_count(conn: sqlite3.Connection, hosts: Sequence[str], kinds: Sequence[str]) -> int:
+    """Distinct repositories on ``hosts`` that stored papers link (registered or not)."""
+    hmarks = ",".join("?" * len(hosts))
+    kmarks = ",".join("?" * len(kinds))
+    row = conn.execute(
+        "SELECT COUNT(DISTINCT lower(repo)) FROM links"  # noqa: S608 - placeholders only
+        f" WHERE lower(host) IN ({hmarks}) AND kind IN ({kmarks})",
+        (*hosts, *kinds)).fetchone()
+    return int(row[0])
+
+
+def unregistered_count(conn: sqlite3.Connection, kinds: Sequence[str],
+                       fetched_kinds: Sequence[str]) -> int:
+    """Linked repositories of a fetched kind that the fetch stage has not registered yet."""
+    kmarks = ",".join("?" * len(fetched_kinds))
+    row = conn.execute(
+        "SELECT COUNT(DISTINCT lower(repo)) FROM links"  # noqa: S608 - placeholders only
+        f" WHERE kind IN ({kmarks})"
+        "   AND lower(repo) NOT IN (SELECT repo FROM repos)"
+        "   AND lower(repo) NOT IN (SELECT alias FROM repo_aliases)",
+        tuple(k for k in fetched_kinds if k in set(kinds))).fetchone()
+    return int(row[0])

@@ -29,6 +29,7 @@ def fast(gh: GitHubServer, **kw: Any) -> Settings:
         github_api_url=gh.api_url, github_raw_url=gh.raw_url, http_timeout=1.0,
         http_backoff=0.01, http_retries=2, github_secondary_wait=0.2, raw_refusal_wait=0.2,
         raw_workers=2,
+        github_api="rest",  # these tests are of the REST client (GraphQL: test_graphql_*.py)
     )
     base.update(kw)
     return Settings(**base)

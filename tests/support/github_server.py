@@ -1,9 +1,9 @@
 """A local server that answers like GitHub's REST API and its raw host, faults included.
 
 Built on :class:`support.stub.StubServer`. Routing is a table (:attr:`GitHubServer.routes`):
-``POST /api/graphql`` is answered by :meth:`GitHubServer.graphql`, which a GraphQL stand-in
-(``tests/support/github_graphql.py``) replaces by assigning ``server.graphql_handler``; the
-model (:class:`GitHubModel`, :class:`Repo`) is shared by every route.
+``POST /api/graphql`` is executed by the GraphQL side (``tests/support/github_graphql.py``,
+``server.graphql``) and ``GET /api/rate_limit`` answers both budgets for free; the model
+(:class:`GitHubModel`, :class:`Repo`) is shared by every route.
 
 It serves an in-memory model of repositories that tests mutate between calls (push commits,
 rename, delete, block), with the shapes and headers the real service documents (API_NOTES.md):
@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from support.github_graphql import GraphQLSide, rate_limit_body
 from support.stub import Fault, Reply, Request, StubServer
 
 
@@ -183,17 +184,16 @@ class GitHubServer(StubServer):
                  anonymous_limit: int = 60) -> None:
         super().__init__()
         self.model = GitHubModel()
+        self.graphql = GraphQLSide(self.model, _build_trees, token=token)
         self.token = token  # when set, any other Authorization is answered 401
         # GitHub keeps one budget per token and one per address for anonymous callers.
         self.budgets = {True: Budget(limit), False: Budget(anonymous_limit)}
         # (method, path prefix) -> handler; the first match answers.
         self.routes: list[tuple[str, str, Callable[[Request], Reply]]] = [
-            ("POST", "/api/graphql", self.graphql),
+            ("POST", "/api/graphql", self._graphql_route),
             ("GET", "/raw/", self._raw_route),
             ("GET", "/api/", self._api_route),
         ]
-        # The GraphQL stand-in sets this: (request) -> Reply.
-        self.graphql_handler: Callable[[Request], Reply] | None = None
 
     @property
     def api_url(self) -> str:
@@ -245,10 +245,12 @@ class GitHubServer(StubServer):
             with self._lock:
                 self.counts["raw_bytes"] += len(reply.body or b"")
 
-    def graphql(self, request: Request) -> Reply:
-        if self.graphql_handler is None:
-            return Reply(404, _not_found())
-        return self.graphql_handler(request)
+    def _graphql_route(self, request: Request) -> Reply:
+        """``POST /api/graphql``: executed by the GraphQL side (tests/support/github_graphql.py)
+        over the same model as the REST routes."""
+        status, body, headers = self.graphql.answer(request.body,
+                                                    request.header("Authorization"))
+        return Reply(status, body, headers)
 
     # -- request handling ---------------------------------------------------------------------
 
@@ -288,6 +290,8 @@ class GitHubServer(StubServer):
         if self.token is not None and auth is not None and auth != f"Bearer {self.token}":
             raise Reply(401, {"message": "Bad credentials",
                               "documentation_url": "https://docs.github.com/rest"})
+        if path.strip("/") == "rate_limit":  # free, and answered even when the budget is spent
+            return 200, rate_limit_body(self.budgets[auth is not None], self.graphql.points), {}
         with self._lock:
             budget = self.budgets[auth is not None]
             if time.time() >= budget.reset:
