@@ -24,11 +24,13 @@ def _old_rows(conn: sqlite3.Connection) -> None:
         add_paper(conn, "2401.00001", "2024-01-05T10:00:00Z",
                   abstract="Models are on https://huggingface.co/acme and our code is at"
                            " https://github.com/acme/net.")
-        conn.execute("INSERT INTO links VALUES ('2401.00001', 'huggingface.co/acme',"
-                     " 'huggingface.co', 'hf-model', 'https://huggingface.co/acme', 1,"
-                     " 'abstract')")
-        conn.execute("INSERT INTO links VALUES ('2401.00001', 'gitee.com/a/b', 'gitee.com',"
-                     " 'other', 'https://gitee.com/a/b', 1, 'pwc')")
+        for table in ("links", "link_sources"):  # as migration 0034 left an older database
+            for row in (("huggingface.co/acme", "huggingface.co", "hf-model", "abstract"),
+                        ("gitee.com/a/b", "gitee.com", "other", "pwc")):
+                conn.execute(
+                    f"INSERT INTO {table} (arxiv_id, repo, host, kind, url, official, source)"  # noqa: S608
+                    " VALUES ('2401.00001', ?, ?, ?, ?, 1, ?)",
+                    (row[0], row[1], row[2], f"https://{row[0]}", row[3]))
 
 
 def test_new_rules_are_applied_to_stored_papers_once(conn: sqlite3.Connection) -> None:

@@ -234,15 +234,18 @@ def _verbosity(ctx: typer.Context, verbose: bool, quiet: bool) -> int:
     return VERBOSE if verbose else QUIET if quiet else NORMAL
 
 
-def command(name: str, *, stdout_out: bool = False, **kwargs: Any) -> Callable[[F], F]:
+def command(name: str, *, stdout_out: bool = False, group: typer.Typer | None = None,
+            **kwargs: Any) -> Callable[[F], F]:
     """``@app.command(name)`` with what every command shares (module docstring).
 
     ``stdout_out``: the command's ``--out`` names one file and ``-`` means standard output;
-    otherwise ``--out -`` is refused in one line (the command writes a folder).
+    otherwise ``--out -`` is refused in one line (the command writes a folder). ``group``: a
+    sub-command group (``survey import pwc``) instead of the root.
     """
 
     def decorate(func: F) -> F:
-        app.command(name, **kwargs)(_shared(name, func, stdout_out))
+        full = name if group is None else f"{group.info.name} {name}"
+        (group or app).command(name, **kwargs)(_shared(full, func, stdout_out))
         return func
 
     return decorate

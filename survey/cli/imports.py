@@ -11,10 +11,11 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from survey.cli import DbOption, app, guarded, settings_for
+from survey.cli import DbOption, JsonOption, app, command, settings_for
 from survey.jobs.imports import ImportSummary
 
 import_app = typer.Typer(
+    name="import",
     help="Code links from other sources: the Papers With Code archive, Hugging Face Papers.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 app.add_typer(import_app, name="import")
@@ -23,15 +24,18 @@ ProgressOption = Annotated[bool | None, typer.Option(
     "--progress/--no-progress", help="Progress bar (default: when stderr is a terminal).")]
 
 
+@command("pwc", group=import_app)
 def _pwc(
     file: Annotated[Path, typer.Argument(
         help="The archive's links file: links-between-papers-and-code.json.gz, .json or the"
-             " parquet file (the format is read from the content).", show_default=False)],
+             " parquet file (the format is read from the content).", show_default=False,
+        metavar="FILE")],
     progress: ProgressOption = None,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Links from the Papers With Code archive, with PwC's framework labels; idempotent."""
-    from survey.cli.console import RichEvents, err_console
+    from survey.cli.console import RichEvents
     from survey.jobs.imports import import_pwc
 
     settings = settings_for(db)
@@ -40,9 +44,10 @@ def _pwc(
         summary = import_pwc(settings, file, events=events)
     finally:
         events.close()
-    err_console.print(render_pwc_summary(summary))
+    _print(summary, render_pwc_summary(summary), as_json)
 
 
+@command("hf", group=import_app)
 def _hf(
     since: Annotated[str | None, typer.Option(
         "--since", help="Only papers first published from: YEAR, YYYY-MM or YYYY-MM-DD"
@@ -53,10 +58,11 @@ def _hf(
         "--hf-api-url", help="Hugging Face endpoint (env SURVEY_HF_API_URL;"
                              " default https://huggingface.co).")] = None,
     progress: ProgressOption = None,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Links (githubRepo, projectPage) from Hugging Face Papers for harvested papers; resumable."""
-    from survey.cli.console import RichEvents, err_console
+    from survey.cli.console import RichEvents
     from survey.jobs.imports import import_hf
 
     settings = settings_for(db, hf_api_url=hf_api_url)
@@ -65,11 +71,18 @@ def _hf(
         summary = import_hf(settings, since=since, limit=limit, events=events)
     finally:
         events.close()
-    err_console.print(render_hf_summary(summary))
+    _print(summary, render_hf_summary(summary), as_json)
 
 
-import_app.command("pwc")(guarded(_pwc))
-import_app.command("hf")(guarded(_hf))
+def _print(summary: ImportSummary, table: Group, as_json: bool) -> None:
+    """JSON on stdout with ``--json``; else the summary on stderr; nothing with ``-q``."""
+    from survey.cli.console import emit, output
+    from survey.cli.render import print_json
+
+    if as_json:
+        print_json(summary.to_json())
+    elif not output().quiet:
+        emit(table, stderr=True)
 
 
 # -- rendering -------------------------------------------------------------------------------

@@ -503,8 +503,8 @@ def add_link(conn: Any, arxiv_id: str, repo: str, *, kind: str = "github",
         " VALUES (?, 1, 'A title', 'An abstract', 'cs.LG', 'cs.LG', '[]', ?, ?, ?)",
         (arxiv_id, published, published, published),
     )
-    conn.execute(
-        "INSERT INTO links (arxiv_id, repo, host, kind, url, official, source)"
-        " VALUES (?, ?, ?, ?, ?, ?, 'abstract')",
-        (arxiv_id, repo, repo.split("/")[0], kind, f"https://{repo}", int(official)),
-    )
+    row = (arxiv_id, repo, repo.split("/")[0], kind, f"https://{repo}", int(official))
+    for table in ("links", "link_sources"):  # every source of a link is a link_sources row too
+        conn.execute(
+            f"INSERT INTO {table} (arxiv_id, repo, host, kind, url, official, source)"  # noqa: S608
+            " VALUES (?, ?, ?, ?, ?, ?, 'abstract')", row)
