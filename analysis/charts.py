@@ -374,3 +374,46 @@ def repo_created_chart(shares: pd.DataFrame, as_of: date | None = None) -> go.Fi
     fig.update_yaxes(range=[0, 1])
     _partial(fig, as_of, shares["period"], "Y")
     return _layout(fig, "Share by repository creation year")
+
+
+# Colours of the venues in the per-venue chart (plotly's qualitative palette, in VENUES order).
+_VENUE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                 "#7f7f7f", "#bcbd22", "#17becf")
+
+
+def venue_chart(table: pd.DataFrame) -> go.Figure:
+    """PyTorch / (PyTorch + TensorFlow) per conference and year (our papers, 95% Wilson error
+    bars) and the published per-conference figures as hollow diamonds."""
+    fig = go.Figure()
+    ours = table[table["n"] > 0]
+    venues = list(dict.fromkeys(ours["venue"].astype(str)))
+    for i, venue in enumerate(venues):
+        d = ours[ours["venue"] == venue]
+        color = _VENUE_COLORS[i % len(_VENUE_COLORS)]
+        ratio = d["ratio"].astype(float)
+        fig.add_scatter(
+            x=d["year"].astype(int).tolist(), y=_r(ratio), mode="lines+markers", name=venue,
+            legendgroup=venue, line={"color": color},
+            error_y={"type": "data", "symmetric": False, "thickness": 1,
+                     "array": _r((d["high"].astype(float) - ratio).clip(lower=0)),
+                     "arrayminus": _r((ratio - d["low"].astype(float)).clip(lower=0))},
+            customdata=d[["pytorch", "tensorflow", "low", "high"]].astype(float).round(5)
+            .to_numpy(),
+            hovertemplate=venue + " %{x}: %{y:.1%} (95% CI %{customdata[2]:.1%} to"
+                          " %{customdata[3]:.1%})<br>%{customdata[0]:,.1f} PyTorch,"
+                          " %{customdata[1]:,.1f} TensorFlow papers<extra></extra>",
+        )
+    published = table[table["published"].notna()].drop_duplicates(["published_venues", "year"])
+    if not published.empty:
+        fig.add_scatter(
+            x=published["year"].astype(int).tolist(), y=_r(published["published"].astype(float)),
+            mode="markers", name="published (Horace He, 2019)",
+            marker={"symbol": "diamond-open", "size": 12, "color": "#222"},
+            customdata=published[["published_venues", "relation"]].astype(str).to_numpy(),
+            hovertemplate="%{customdata[0]} %{x}, published: %{customdata[1]} %{y:.0%}"
+                          "<extra></extra>",
+        )
+    fig.add_hline(y=0.5, line={"dash": "dot", "color": "#666"})
+    fig.update_yaxes(range=[0, 1])
+    fig.update_xaxes(dtick=1)
+    return _layout(fig, "PyTorch / (PyTorch + TensorFlow) by conference")

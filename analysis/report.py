@@ -48,11 +48,13 @@ from analysis.evals import (
 )
 from analysis.published import Comparison, compare
 from analysis.trends import MIN_MONTHS, TrendFit, fit_trend
+from analysis.venue_report import venue_table
 from survey import __version__ as SURVEY_VERSION
 from survey.core.clock import Clock
 from survey.core.errors import InputError, StoreError
 from survey.core.events import SILENT, Events
 from survey.core.settings import Settings
+from survey.store.sample import sample_fraction, sample_size
 
 __all__ = ["ReportChanges", "ReportData", "classifier_accuracy", "classifier_eval",
            "generate_pages", "generate_report", "write_report"]
@@ -129,7 +131,8 @@ class ReportData:
 
 
 def _charts(links: pd.DataFrame, uses: pd.DataFrame, others: pd.DataFrame, fit: TrendFit | None,
-            as_of: date | None, settings: Settings, shares_q: pd.DataFrame) -> list[Chart]:
+            as_of: date | None, settings: Settings, shares_q: pd.DataFrame,
+            venues: pd.DataFrame) -> list[Chart]:
     """The charts over papers with classified code (none when there is no such paper)."""
     q, y = (lambda f: dataset.mark_partial(f, as_of, "Q")), (
         lambda f: dataset.mark_partial(f, as_of, "Y"))
@@ -173,6 +176,15 @@ def _charts(links: pd.DataFrame, uses: pd.DataFrame, others: pd.DataFrame, fit: 
               " paper links, including tools and baselines it only mentions (never counted in"
               " the shares above).", charts.official_chart(views, as_of), views),
     ]
+    if (venues["n"] > 0).any():
+        out.insert(2, Chart(
+            "chart-venues", "venues", "By conference",
+            "PyTorch / (PyTorch + TensorFlow) per conference and year, main tracks only (the"
+            " venue read from the paper's arXiv comment or journal reference; workshops left"
+            " out), with 95% Wilson error bars; hollow diamonds: Horace He's published figures"
+            " for the same conferences (ACL with NAACL, ICML with ICLR pooled as he pooled"
+            " them; the CSV gives our pooled ratio beside each). Venue extraction is measured"
+            " in the README.", charts.venue_chart(venues), venues))
     if fit is not None:
         out.append(Chart(
             "chart-trend", "trend-model", "Trend model",
@@ -229,7 +241,8 @@ def build_report_data(
     extra: dict[str, pd.DataFrame] = {}
     if overview.papers_classified > 0:
         split = dataset.other_shares_by_period(links, others, "Q")
-        built = _charts(links, uses, split, fit, as_of, settings, shares_q)
+        built = _charts(links, uses, split, fit, as_of, settings, shares_q,
+                        venue_table(conn, links))
         extra["shares-other"] = dataset.mark_partial(split, as_of, "Q")
     if overview.papers > 0:
         built.append(Chart(
@@ -263,9 +276,19 @@ def build_report_data(
                "harvested_through": None if through is None else through.isoformat(),
                "survey_version": SURVEY_VERSION,
                "classifier_versions": {v: n for v, n in overview.classifier_versions},
-               "bootstrap": {"replicates": settings.report_bootstrap, "seed": BOOTSTRAP_SEED}},
+               "bootstrap": {"replicates": settings.report_bootstrap, "seed": BOOTSTRAP_SEED},
+               "sample": _sample(conn)},
         extra_csv=extra, sources=sources,
     )
+
+
+def _sample(conn: sqlite3.Connection) -> dict[str, Any] | None:
+    """``survey crawl --sample``: the fraction the repositories were sampled at and how many
+    were fetched (None for a census), so the page says what its intervals are over."""
+    fraction = sample_fraction(conn)
+    if fraction is None:
+        return None
+    return {"fraction": fraction, "repositories": sample_size(conn)}
 
 
 def observed_crossover(shares: pd.DataFrame) -> str:

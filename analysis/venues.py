@@ -8,7 +8,7 @@ paper was accepted), and keeps only mentions that say this paper is (to be) publ
 "submitted to", "under review at", "rejected from", "extended version of our X paper" and the
 Findings volumes of ACL/EMNLP/NAACL are not the venue. Workshops, symposia, challenges and side
 tracks held with a conference come back with ``workshop=True``. The rules, and how well they do
-on real comments, are in docs/venues.md.
+on real comments, are in the README (the report section, "By conference").
 
 Every input is cut at :data:`MAX_CHARS` and at most :data:`MAX_MENTIONS` mentions are weighed,
 so the time is linear in the text and bounded; no string makes it raise.

@@ -40,7 +40,15 @@ from crawler.github_budget import check_anonymous, github_api_for
 from crawler.github_graphql import GitHubGraphQL
 from crawler.hosts import HostContext, Hosts, fetched_hosts, registered
 from crawler.http import RequestStats, redact
-from crawler.repo_host import SYMLINK_MODE, Downloaded, Lookup, RepoHost, RepoMeta, Tree
+from crawler.repo_host import (
+    SYMLINK_MODE,
+    UNREACHED,
+    Downloaded,
+    Lookup,
+    RepoHost,
+    RepoMeta,
+    Tree,
+)
 from crawler.selection import Selected, select_files
 from crawler.transport import Health
 from survey.core.clock import SYSTEM_CLOCK, Clock, stamp
@@ -65,8 +73,6 @@ DUE_GRACE = timedelta(days=3)
 # A month of the dead-link schedule.
 MONTH = timedelta(days=30)
 MODES = ("pending", "due")
-# What an outcome is called when no answer came: the repository was left as it was.
-UNREACHED = "unreached"
 
 
 def fetched_kinds() -> dict[str, str]:

@@ -29,7 +29,7 @@ from crawler.github import valid_name
 from crawler.github_graphql import Found, GitHubGraphQL
 from crawler.graphql_query import Ask
 from crawler.http import redact
-from crawler.repo_host import Downloaded, RepoHost, Tree, git_blob_sha
+from crawler.repo_host import UNREACHED, Downloaded, RepoHost, Tree, git_blob_sha
 from crawler.selection import Selected, select_files
 from survey.core.db import transaction
 from survey.core.errors import RateLimitError, ServiceError, ServiceUnavailable
@@ -92,15 +92,23 @@ class GraphQLFetch:
                 task.advance()
             else:
                 jobs.append(job)
-        try:
-            if self.mode == "due":
-                jobs = self._check_known(jobs, task, outcomes)
-            found = self.gql.fetch([j.ask for j in jobs]) if jobs else {}
-        except (RateLimitError, ServiceUnavailable):
-            raise  # stop the run; what is committed stays
-        except ServiceError as exc:
-            self._failed(jobs, exc, task, outcomes)
-            return
+        attempt = 0
+        while True:
+            try:
+                if self.mode == "due":
+                    jobs = self._check_known(jobs, task, outcomes)
+                found = self.gql.fetch([j.ask for j in jobs]) if jobs else {}
+                break
+            except (RateLimitError, ServiceUnavailable):
+                raise  # stop the run; what is committed stays
+            except ServiceError as exc:
+                attempt += 1
+                if _unanswered(exc) and attempt < self.fetcher.settings.outage_after:
+                    # One batch is one request: ask again, so that a GitHub that is down is
+                    # seen as down (the run's Health raises ServiceUnavailable at its count).
+                    continue
+                self._failed(jobs, exc, task, outcomes)
+                return
         ready: list[_Job] = []
         for job in jobs:
             job.found = found.get(job.item.repo)
@@ -117,15 +125,23 @@ class GraphQLFetch:
 
     def _failed(self, jobs: list[_Job], exc: ServiceError, task: Task,
                  outcomes: Counter[str]) -> None:
-        """A batch GitHub did not answer: each of its repositories is an ``error`` (retried by
+        """A batch GitHub did not answer: with no answer at all (or a 5xx after retries) its
+        repositories stay as they were; with another failure each is an ``error`` (retried by
         the next run; one fetched before keeps its data and stays due), as REST does."""
         message = redact(str(exc), self.fetcher.settings.github_token)
         self.fetcher.events.detail(f"GraphQL batch of {len(jobs)}: {message}")
         for job in jobs:
-            with transaction(self.conn):
-                store.set_error(self.conn, job.item.repo, message,
-                                job.row["status"] in COMPLETE_STATUSES, self.fetcher.checked())
-            outcomes[RepoStatus.ERROR] += 1
+            if _unanswered(exc):
+                # No answer says nothing about the repositories: left as they were (REST
+                # leaves them the same way); the next run asks again.
+                self.fetcher.done.discard(job.item.repo)
+                outcomes[UNREACHED] += 1
+            else:
+                with transaction(self.conn):
+                    store.set_error(self.conn, job.item.repo, message,
+                                    job.row["status"] in COMPLETE_STATUSES,
+                                    self.fetcher.checked())
+                outcomes[RepoStatus.ERROR] += 1
             task.advance()
 
     def _job(self, item: Work, outcomes: Counter[str]) -> _Job | None:
@@ -297,3 +313,8 @@ class GraphQLFetch:
         self.fetcher._store(job.item, found.meta, found.head, tree, job.selected, files, status,
                             have=job.have)
         return status
+
+
+def _unanswered(exc: ServiceError) -> bool:
+    """No answer came (refused, silent, dropped), or GitHub failed after retries (5xx)."""
+    return exc.transport or (exc.status or 0) >= 500

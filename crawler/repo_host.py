@@ -49,6 +49,9 @@ _LFS_HEADER = b"version https://git-lfs.github.com/spec/"
 _LFS_POINTER_MAX = 1024
 
 
+# The fetch outcome of a repository whose request got no answer: it was left as it was.
+UNREACHED = "unreached"
+
 @dataclass
 class RepoMeta:
     """Repository metadata as stored in ``repos`` (``full_name`` spelled as the host does)."""

@@ -85,8 +85,16 @@ def test_kill_9_during_graphql_batches_resumes_with_nothing_lost_or_twice(tmp_pa
         kills = 0
         for _round in range(8):
             gh.graphql.asked.clear()
+            target = gh.counts["graphql"] + rng.randint(1, 2)
             proc = child(gh, db)
-            time.sleep(rng.uniform(0.6, 2.0))  # the child's start-up takes ~0.5 s
+            # Killed by progress, not by the clock: after one or two GraphQL queries of this
+            # run have reached the server, at a random moment of the next query's answer (each
+            # takes 0.12 s) or of the writes that follow.
+            give_up = time.monotonic() + 60
+            while (gh.counts["graphql"] < target and proc.poll() is None
+                   and time.monotonic() < give_up):
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, 0.2))
             if proc.poll() is not None:
                 break
             os.kill(proc.pid, signal.SIGKILL)

@@ -296,7 +296,7 @@ def test_cli_summary_and_bad_input(database: Path, tmp_path: Path) -> None:
 def _month(ax_papers: list, gh: object, hf: HfServer, first: int, days_ago: int) -> None:
     """Ten papers ``days_ago`` old: code in the abstract for the even ones, only on Hugging
     Face for the odd ones."""
-    from arxiv_server import Paper
+    from support.arxiv_server import Paper
 
     for i in range(first, first + 10):
         when = NOW - timedelta(days=days_ago, hours=i % 12)
@@ -311,8 +311,8 @@ def _month(ax_papers: list, gh: object, hf: HfServer, first: int, days_ago: int)
 
 
 def test_refresh_asks_hugging_face_for_the_new_months_papers(tmp_path: Path) -> None:
-    from arxiv_server import ArxivServer
-    from github_server import GitHubServer
+    from support.arxiv_server import ArxivServer
+    from support.github_server import GitHubServer
 
     from survey.jobs.crawl import run_crawl
     from survey.jobs.refresh import run_refresh

@@ -28,7 +28,9 @@ ARGS = ("crawl", "--since", "2024-01", "--until", "2024-02", "--no-progress")
 FAST = {"SURVEY_ARXIV_DELAY": "0", "SURVEY_ARXIV_PAGE_SIZE": "200", "SURVEY_ARXIV_TIMEOUT": "1",
         "SURVEY_ARXIV_DEADLINE": "3", "SURVEY_HTTP_TIMEOUT": "0.5",
         "SURVEY_HTTP_DEADLINE": "2", "SURVEY_RAW_REFUSAL_WAIT": "0.2",
-        "GITHUB_TOKEN": "test-token-not-a-secret"}
+        "GITHUB_TOKEN": "test-token-not-a-secret",
+        # The REST client's outages; GraphQL's (the default with a token) are tested below.
+        "SURVEY_GITHUB_API": "rest"}
 
 
 def gitlab_papers() -> list[Paper]:
@@ -203,3 +205,30 @@ def test_arxiv_never_answering_stops_the_crawl_and_keeps_the_database(tmp_path, 
     assert proc.stderr.startswith("error: arxiv is not answering (no ")
     assert f"check SURVEY_ARXIV_API_URL={host.url}/api/query" in proc.stderr
     assert rows(db, "SELECT COUNT(*) FROM harvest_windows") == [(0,)]
+
+
+@pytest.mark.slow
+def test_github_graphql_refusing_connections_stops_the_crawl(tmp_path, arxiv, gitlab,
+                                                             corpus) -> None:
+    """With a token GitHub is asked through GraphQL: one batch is one request, asked again
+    until the run's health sees GitHub down, and nothing is marked failed."""
+    url = f"http://127.0.0.1:{closed_port()}"
+    db = tmp_path / "s.db"
+    proc = survey(*ARGS, env=env_for(db, arxiv, github_api=url, raw=url, gitlab=gitlab.api_url,
+                                     SURVEY_GITHUB_API="auto"))
+    assert_stopped_cleanly(proc, db, corpus, setting="SURVEY_GITHUB_GRAPHQL_URL",
+                           url=f"{url}/graphql", service="github-graphql")
+    assert rows(db, "SELECT COUNT(*) FROM repos WHERE status = 'pending'")[0][0] >= 30
+
+
+@pytest.mark.slow
+def test_github_graphql_answering_503_stops_the_crawl(tmp_path, arxiv, gitlab, github,
+                                                      corpus) -> None:
+    github.add_fault(r"^/api/graphql", 503, times=10**6, body="<html>unicorn</html>")
+    db = tmp_path / "s.db"
+    proc = survey(*ARGS, env=env_for(db, arxiv, github_api=github.api_url, raw=github.raw_url,
+                                     gitlab=gitlab.api_url, SURVEY_GITHUB_API="graphql"))
+    assert_stopped_cleanly(proc, db, corpus, setting="SURVEY_GITHUB_GRAPHQL_URL",
+                           url=f"{github.api_url}/graphql", service="github-graphql")
+    assert "HTTP 503" in proc.stderr
+

@@ -192,7 +192,7 @@ def test_cli_as_of_and_json(synthetic_db: Path, tmp_path: Path,
     assert bad.exit_code == 2 and bad.output.count("\n") == 1
     assert bad.output.startswith("error: --as-of 'soon': expected YYYY-MM-DD")
     months = runner.invoke(app, ["report", "--db", str(synthetic_db), "--months", "0"])
-    assert months.exit_code == 2 and "--months (env SURVEY_REPORT_MONTHS) must be at least 1" \
+    assert months.exit_code == 2 and "--months must be at least 1" \
         in months.output and "report_months" not in months.output
 
 

@@ -149,7 +149,7 @@ def test_kappa_interval_matches_a_bootstrap() -> None:
 def test_the_page_shows_the_three_sections(filled: Path, tmp_path: Path) -> None:
     conn = open_write(filled)
     settings = Settings(db=filled, report_bootstrap=10, claim_min_papers=10)
-    page = write_report(conn, settings, tmp_path / "reports", now=NOW)
+    page = write_report(conn, settings, tmp_path / "reports", as_of=NOW.date())
     conn.close()
     tree = lxml_html.fromstring(page.read_text())
     for section in ("coverage-by-source", "abstract-bias", "pwc-agreement"):
@@ -174,7 +174,8 @@ def test_outside_strings_are_escaped(filled: Path, tmp_path: Path) -> None:
     with transaction(conn):
         conn.execute("UPDATE pwc_frameworks SET token = '<script>alert(1)</script>'"
                      " WHERE token = 'none'")
-    page = write_report(conn, Settings(db=filled, report_bootstrap=10), tmp_path / "r", now=NOW)
+    page = write_report(conn, Settings(db=filled, report_bootstrap=10), tmp_path / "r",
+                        as_of=NOW.date())
     conn.close()
     text = page.read_text()
     assert "<script>alert(1)</script>" not in text and "&lt;script&gt;alert(1)" in text
@@ -189,7 +190,7 @@ def test_sections_are_absent_without_other_sources(db_path: Path, tmp_path: Path
         add_classification(conn, "github.com/a/b", "pytorch")
     assert compare_sources(conn) is None
     page = write_report(conn, Settings(db=db_path, report_bootstrap=10), tmp_path / "r",
-                        now=NOW).read_text()
+                        as_of=NOW.date()).read_text()
     conn.close()
     assert 'id="coverage-by-source"' not in page and 'id="pwc-agreement"' not in page
     assert not (tmp_path / "r" / "index-data" / "sources-coverage.csv").exists()

@@ -141,7 +141,7 @@ def user_message(message: str, ctx: typer.Context | None = None, *, config: bool
         alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
         every = "|".join(re.escape(n) for n in (field, option, variable) if n)
         pattern = (rf"(?<![\w-])(?:{alt})(?![\w-])"
-                   rf"(?:\s*\((?:\s*(?:,|/|or)?\s*(?:{every}))+\s*\))?")
+                   rf"(?:\s*\((?:\s*(?:,|/|or|env)?\s*(?:{every}))+\s*\))?")
         if re.search(pattern, message):
             name = _name_for(field, typed, known, env)
             message = re.sub(pattern, lambda _m, n=name: n, message)  # type: ignore[misc]

@@ -193,3 +193,17 @@ def export_links(conn: sqlite3.Connection, *, kinds: Sequence[str] | None = None
         ORDER BY p.arxiv_id, x.repo
     """  # noqa: S608 - only placeholders are formatted in
     return _rows(conn.execute(sql, tuple(kinds or ())))
+
+
+def venue_texts(conn: sqlite3.Connection, arxiv_ids: Sequence[str]
+                ) -> list[tuple[str, str | None, str | None, str]]:
+    """(arxiv_id, comment, journal_ref, published) of these papers: where a venue is named."""
+    out: list[tuple[str, str | None, str | None, str]] = []
+    ids = list(dict.fromkeys(arxiv_ids))
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        out.extend((r[0], r[1], r[2], r[3]) for r in conn.execute(
+            "SELECT arxiv_id, comment, journal_ref, published FROM papers"  # noqa: S608
+            f" WHERE arxiv_id IN ({marks})", tuple(chunk)))
+    return out
