@@ -21,6 +21,7 @@ from crawler.graphql_query import Ask
 from crawler.http import RequestStats
 from survey.core.clock import FixedClock
 from survey.core.db import open_write
+from survey.core.errors import ServiceUnavailable
 from survey.core.events import RecordedEvents
 from survey.core.settings import Settings
 
@@ -287,13 +288,28 @@ def test_refresh_fetches_trees_and_new_blobs_only_where_the_head_moved(gh, conn)
     assert gh.counts["charged"] == 0
 
 
-def test_graphql_down_marks_the_batch_error_and_the_next_run_catches_up(gh, conn) -> None:
+def test_a_batch_without_an_answer_is_asked_again_in_the_same_run(gh, conn) -> None:
+    """A 5xx after retries says nothing about the repositories: the batch is asked again (one
+    batch is one request) and the repository is fetched once GitHub answers."""
     gh.model.add_repo("Acme/A", {"a.py": b"import torch\n"})
     add_link(conn, "2001.00001", "github.com/acme/a")
     conn.commit()
-    gh.add_fault(r"^/api/graphql$", 500, kind="graphql", times=3)
+    gh.add_fault(r"^/api/graphql$", 500, kind="graphql", times=2)
     summary = run(conn, settings(gh, "graphql", http_retries=0))
-    assert summary.outcomes == {"error": 1}
+    assert summary.outcomes == {"ok": 1}
+    assert gh.counts["faults"] == 2
+
+
+def test_graphql_down_stops_the_run_and_leaves_the_batch_for_the_next(gh, conn) -> None:
+    gh.model.add_repo("Acme/A", {"a.py": b"import torch\n"})
+    add_link(conn, "2001.00001", "github.com/acme/a")
+    conn.commit()
+    gh.add_fault(r"^/api/graphql$", 500, kind="graphql", times=10**6)
+    with pytest.raises(ServiceUnavailable, match="SURVEY_GITHUB_GRAPHQL_URL"):
+        run(conn, settings(gh, "graphql", http_retries=0))
+    row = conn.execute("SELECT status, status_detail FROM repos").fetchone()
+    assert tuple(row) == ("pending", None)  # not marked failed because GitHub was down
+    gh.faults.clear()
     assert run(conn, settings(gh, "graphql")).outcomes == {"ok": 1}
 
 

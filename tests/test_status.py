@@ -51,6 +51,8 @@ def test_status_after_crawls_with_a_short_window(db_path):
     n = conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
     assert status["papers"]["total"] == n > 300
     assert status["links"]["total"] > 0 and "github.com" in status["links"]["by_host"]
+    assert set(status["links"]["by_source"]) <= {"abstract", "comment"}
+    assert sum(status["links"]["by_source"].values()) == status["links"]["total"]
     (w,) = status["windows"]
     assert w["complete"] == 1 and w["short"] == 1
     short = w["short_windows"][0]

@@ -128,6 +128,8 @@ def _status_counts(table: Table, status: dict[str, Any]) -> None:
     links = status["links"]
     _row(table, "links", f"{links['total']:,} ({links['official']:,} official) to"
                          f" {links['repos']:,} repositories, from {p['with_links']:,} papers")
+    if links.get("by_source"):
+        _row(table, "  by source", ", ".join(f"{k} {v:,}" for k, v in links["by_source"].items()))
     for host, n in list(links["by_host"].items())[:8]:
         _row(table, f"  {host}", f"{n:,}")
     if "repos" in status:

@@ -34,6 +34,10 @@ def links(conn: sqlite3.Connection) -> dict[str, Any]:
         "repos": conn.execute("SELECT COUNT(DISTINCT repo) FROM links").fetchone()[0],
         "by_host": {r[0]: r[1] for r in conn.execute(
             "SELECT host, COUNT(*) AS n FROM links GROUP BY host ORDER BY n DESC, host")},
+        # Every source that found a link (a link found by two sources counts in both).
+        "by_source": {r[0]: r[1] for r in conn.execute(
+            "SELECT source, COUNT(*) AS n FROM link_sources GROUP BY source"
+            " ORDER BY n DESC, source")},
     }
 
 
