@@ -10,12 +10,8 @@ happened last. The result is a :class:`CrawlSummary` that the CLI renders; nothi
 
 from __future__ import annotations
 
-import signal
 import sqlite3
-import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,18 +20,18 @@ from analysis.stored import classify_stored
 from crawler.categories import validate_categories
 from crawler.fetch import fetch_repositories
 from crawler.harvest import harvest
-from crawler.http import RequestStats, redact, redact_json
+from crawler.http import RequestStats
 from crawler.relink import relink_stored
 from crawler.transport import Health
 from crawler.windows import resolve_range
 from survey.core import db
-from survey.core.clock import SYSTEM_CLOCK, Clock, stamp
+from survey.core.clock import SYSTEM_CLOCK, Clock
 from survey.core.errors import StoreError
 from survey.core.events import SILENT, Events
 from survey.core.lock import exclusive_run
 from survey.core.settings import Settings
-from survey.core.vocab import RunOutcome
-from survey.store import runs, sample
+from survey.jobs.record import recorded_run
+from survey.store import sample
 
 
 @dataclass
@@ -132,23 +128,6 @@ class CrawlSummary:
                 "bytes": self.bytes, "error": self.error}
 
 
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM (systemd stop, ``kill``) ends the run like Ctrl-C: rolled back, recorded."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def run_crawl(
     settings: Settings,
     *,
@@ -192,47 +171,15 @@ def run_crawl(
 def _run_stages(conn: sqlite3.Connection, settings: Settings, args: dict[str, Any],
                 stages: Sequence[tuple[str, Stage]], ctx: StageContext,
                 command: str) -> CrawlSummary:
-    began = time.monotonic()
-    try:
-        with db.transaction(conn):
-            ctx.run_id = runs.start(conn, command, args, stamp(ctx.clock.now()))
-    except sqlite3.OperationalError as exc:
-        raise StoreError(f"cannot record the run in {settings.db}: {exc}") from exc
-    outcome, error = RunOutcome.FAILED, None
-    try:
-        with _sigterm_as_interrupt():
-            for name, stage in stages:
-                try:
-                    ctx.results[name] = stage(ctx)
-                except sqlite3.DatabaseError as exc:  # locked, disk full, corrupt
-                    raise StoreError(f"database error in stage {name}: {exc}") from exc
-        outcome = RunOutcome.OK
-    except KeyboardInterrupt:
-        outcome, error = RunOutcome.INTERRUPTED, "interrupted"
-        raise
-    except BaseException as exc:
-        # Stored in ``runs`` and printed: whatever a stage's error says, no token goes there.
-        error = redact(str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
-                       settings.github_token)
-        raise
-    finally:
-        counters = ctx.stats.as_dict()
-        summary: dict[str, Any] = {"args": args, "stages": ctx.results,
-                                   "retries": counters["retries"], "waits": counters["waits"],
-                                   "bytes": counters["bytes"],
-                                   "seconds": round(time.monotonic() - began, 1)}
-        if error:
-            summary["error"] = error
-        # Whatever a stage put in its summary, no token is stored with it.
-        summary = redact_json(summary, settings.github_token)
-        try:
-            with db.transaction(conn):
-                runs.finish(conn, ctx.run_id, outcome, summary, counters["requests"],
-                            stamp(ctx.clock.now()))
-        except sqlite3.Error as exc:
-            if outcome == RunOutcome.OK:
-                raise StoreError(f"cannot record the run: {exc}") from exc
-            # the run's own error is the one to show
-    return CrawlSummary(ctx.run_id, outcome, summary["stages"], counters["requests"],
-                        counters["retries"], time.monotonic() - began, error, command,
-                        counters["waits"], counters["bytes"])
+    with recorded_run(conn, settings, command, args, ctx.clock, ctx.stats) as record:
+        ctx.run_id = record.run_id
+        record.body["stages"] = ctx.results  # filled stage by stage, recorded however it ends
+        for name, stage in stages:
+            try:
+                ctx.results[name] = stage(ctx)
+            except sqlite3.DatabaseError as exc:  # locked, disk full, corrupt
+                raise StoreError(f"database error in stage {name}: {exc}") from exc
+    counters = record.counters
+    return CrawlSummary(ctx.run_id, record.outcome, record.summary["stages"],
+                        counters["requests"], counters["retries"], record.seconds,
+                        record.error, command, counters["waits"], counters["bytes"])

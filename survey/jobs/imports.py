@@ -10,7 +10,6 @@ service), even when it fails. The work itself is the crawler's (:mod:`crawler.pw
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,13 +22,13 @@ from crawler.pwc_archive import open_archive
 from crawler.pwc_import import PwcImportSummary, file_digest, import_archive
 from crawler.windows import parse_date
 from survey.core import db
-from survey.core.clock import SYSTEM_CLOCK, Clock, stamp
+from survey.core.clock import SYSTEM_CLOCK, Clock
 from survey.core.errors import ConfigError, InputError, ServiceError, StoreError
 from survey.core.events import SILENT, Events
 from survey.core.lock import exclusive_run
 from survey.core.settings import Settings
-from survey.core.vocab import RunOutcome
-from survey.jobs.crawl import StageContext, _sigterm_as_interrupt
+from survey.jobs.crawl import StageContext
+from survey.jobs.record import recorded_run
 from survey.store import runs
 from survey.store.imports import hf_in_use
 
@@ -113,44 +112,19 @@ Work = Callable[[sqlite3.Connection, int, RequestStats], dict[str, Any]]
 def _recorded(settings: Settings, command: str, args: dict[str, Any], work: Work,
               clock: Clock, partial: Callable[[], dict[str, Any]] | None = None
               ) -> ImportSummary:
-    """Lock, open, record the run, do the work, close the record (whatever happens)."""
+    """Lock, open, record the run, do the work, close the record (whatever happens);
+    ``partial`` says what was done when the work did not finish (kept in the run's record)."""
     db.check_writable_target(settings.db)
     with exclusive_run(settings.db, command), db.writing(settings.db, clock=clock) as conn:
         with db.transaction(conn):
             runs.mark_interrupted(conn)
-            run_id = runs.start(conn, command, args, stamp(clock.now()))
-        began = time.monotonic()
-        stats = RequestStats()
-        outcome, error, result = RunOutcome.FAILED, None, {}
-        try:
-            with _sigterm_as_interrupt():
-                try:
-                    result = work(conn, run_id, stats)
-                except sqlite3.DatabaseError as exc:
-                    raise StoreError(f"database error in {command}: {exc}") from exc
-            outcome = RunOutcome.OK
-        except KeyboardInterrupt:
-            outcome, error = RunOutcome.INTERRUPTED, "interrupted"
-            raise
-        except BaseException as exc:
-            error = redact(str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
-                           settings.github_token, settings.hf_token)
-            raise
-        finally:
-            if not result and partial is not None:
-                result = partial()
-            counters = stats.as_dict()
-            summary: dict[str, Any] = {"args": args, "result": result,
-                                       "retries": counters["retries"],
-                                       "seconds": round(time.monotonic() - began, 1)}
-            if error:
-                summary["error"] = error
+        with recorded_run(conn, settings, command, args, clock) as record:
             try:
-                with db.transaction(conn):
-                    runs.finish(conn, run_id, outcome, summary, counters["requests"],
-                                stamp(clock.now()))
-            except sqlite3.Error as exc:
-                if outcome == RunOutcome.OK:
-                    raise StoreError(f"cannot record the run: {exc}") from exc
-    return ImportSummary(command, run_id, outcome, result, counters["requests"],
-                         time.monotonic() - began, error)
+                record.body["result"] = work(conn, record.run_id, record.stats)
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"database error in {command}: {exc}") from exc
+            finally:
+                if not record.body.get("result") and partial is not None:
+                    record.body["result"] = partial()
+    return ImportSummary(command, record.run_id, record.outcome, record.summary["result"],
+                         record.counters["requests"], record.seconds, record.error)
