@@ -24,18 +24,21 @@ def venue_frame(conn: sqlite3.Connection, links: pd.DataFrame) -> pd.DataFrame:
     cols = ["arxiv_id", "framework", "w_off", "venue", "year", "workshop"]
     if d.empty:
         return pd.DataFrame(columns=cols)
+    none: tuple[str | None, int | None, bool] = (None, None, False)
     found: dict[str, tuple[str | None, int | None, bool]] = {}
-    for arxiv_id, comment, journal_ref, published in tables.venue_texts(
-            conn, d["arxiv_id"].astype(str).tolist()):
+    # One Python list of the ids, read once: iterating a pyarrow-backed column element by
+    # element costs seconds at a million papers.
+    keys = d["arxiv_id"].astype(str).tolist()
+    for arxiv_id, comment, journal_ref, published in tables.venue_texts(conn, keys):
         year = int(published[:4]) if published[:4].isdigit() else None
         venue = venue_of(comment, journal_ref, year)
         found[arxiv_id] = ((venue.name, venue.year, venue.workshop) if venue is not None
-                           else (None, None, False))
-    keys = d["arxiv_id"].astype(str)
+                           else none)
+    venues, years, workshops = zip(*(found.get(k, none) for k in keys), strict=True)
     out = d[["arxiv_id", "framework", "w_off"]].copy()
-    out["venue"] = [found.get(k, (None, None, False))[0] for k in keys]
-    out["year"] = [found.get(k, (None, None, False))[1] for k in keys]
-    out["workshop"] = [found.get(k, (None, None, False))[2] for k in keys]
+    out["venue"] = list(venues)
+    out["year"] = list(years)
+    out["workshop"] = list(workshops)
     out["framework"] = out["framework"].astype(str)
     return out[cols]
 
