@@ -51,7 +51,8 @@ _WEAK_OWN = re.compile(r"""\b(?:
 _MENTION = re.compile(r"""(?:\b(?:
     (?:we\s+)?(?:use|uses|used|using|utili[sz]e[sd]?|utili[sz]ing|employ\w*|adopt\w*|
         borrow\w*)(?:\s+(?!our\b)[\w-]+){0,3}
-  | (?:build|builds|building|built)\s+(?:up)?on | based\s+on | on\s+top\s+of
+  | (?:build|builds|building|built)\s+(?:up)?on | base[ds]?\s+(?:up)?on | basing\s+on
+  | on\s+top\s+of
   | follow(?:s|ing|ed)?
   | (?<!available\s)(?<!downloaded\s)(?<!obtained\s)(?<!accessed\s)(?<!retrieved\s)from
   | baselines? | compar\w*(?:\s+(?:with|to|against))? | against
@@ -66,17 +67,27 @@ _MENTION = re.compile(r"""(?:\b(?:
   | the(?:\s+(?!(?:our|this|these)\b)[\w-]+){0,3}\s+(?:implementation|toolbox|platform)
         \s+(?:at|in|from|on)
   | install\w* | requires? | required
-)\b|\be\.g\.|使用|사용|基于|基於)""", re.IGNORECASE | re.VERBOSE)
+  | see\s+also
+)\b|\be\.g\.|使用|사용|基于|基於
+  # a label that introduces others' work: "References: DeiT: URL", "Related work: URL"
+  | \b(?:references?|resources|related(?:\s+[\w-]+){0,2}|credits?|acknowledg\w*)\s*[:：]
+)""", re.IGNORECASE | re.VERBOSE)
 
 # A README or appendix section that lists other people's work: a link under such a heading,
 # unless its own sentence says "our", is a mention ("## Acknowledgement\n- [MMCV](URL)").
 _MENTION_HEADING = re.compile(
-    r"^[ \t]*#{1,6}[^\n]*\b(?:acknowledg\w*|credits?|references?|requirements?|dependenc\w*|"
-    r"prerequisites?|third[- ]party|related\s+(?:work|projects?)|datasets?|baselines?)\b[^\n]*$",
-    re.IGNORECASE | re.MULTILINE)
+    r"(?<![a-z])(?:acknowledg\w*|credits?|references?|resources|requirements?|dependenc\w*|"
+    r"prerequisites?|third[-_ ]?party|related(?:\s+(?:work|works|projects?|repos\w*|links?))?|"
+    r"datasets?|baselines?|see\s+also|useful\s+links|external|upstream|vendor\w*|"
+    r"other\s+(?:projects?|works?|repos\w*|implementations?|resources)|similar\s+projects?|"
+    r"awesome|built\s+(?:with|on|upon)|based\s+on)(?![a-z])",
+    re.IGNORECASE)
 _OUR = re.compile(r"\b(?:our|ours|we\s+release|we\s+provide)\b", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(?:our|ours|we|us)\b", re.IGNORECASE)
-_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]", re.MULTILINE)
+_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]")
+# Markup around a line's text: list and quote marks, comment marks, bold, LaTeX items.
+_LINE_MARKS = re.compile(r"^[ \t]*(?:[-*+>|#]+[ \t]*|\d{1,2}[.)][ \t]+|\\item\b[ \t]*)*")
+_LABEL_WORDS = 8  # a line ending in ":" of at most this many words is a label ("References:")
 
 # Widely used frameworks and toolkits (keys): papers build on them far more often than they
 # release them, so a link to one is a mention unless its sentence says "our"/"we release". The
@@ -203,6 +214,11 @@ def explain(masked: str, start: int, end: int, repo: str = "") -> Reason:
         # "## Acknowledgement\nThis repo builds on the awesome [bert](URL)"
         return Reason(False, None,
                       "under a heading that lists others' work (acknowledgements, ...)")
+    around = sentence + " " + _after(masked, end)
+    if (_in_named_list(masked, start, end) and not _FIRST_PERSON.search(around)
+            and not _OWN.search(around)):
+        # "# References:\n# DeiT: URL\n# BEiT: URL", "| [o/r](URL) | 62,180 | MIT |"
+        return Reason(False, None, "an entry of a list of named links to others' work")
     marked = [i for i, word in enumerate(words) if _PLACEHOLDER in word]
     if marked:
         found = _nearest(" ".join(words[marked[-1] + 1:]), nearest_last=True)
@@ -235,12 +251,88 @@ def is_official(masked: str, start: int, end: int, repo: str = "") -> bool:
     return verdict(masked, start, end, repo) is not False
 
 
-def _under_mention_heading(masked: str, start: int) -> bool:
-    """Whether the nearest Markdown heading above the link names a list of others' work."""
+def _is_label(line: str) -> bool:
+    """A short line ending in a colon ("References:", "**Resources**:") or a bold line alone."""
+    text = _LINE_MARKS.sub("", line).strip()
+    if text.startswith(("**", "__")) and text.endswith(("**", "__")) and len(text) > 4:
+        return True
+    return text.endswith((":", "：")) and len(text.split()) <= _LABEL_WORDS
+
+
+def _heading_above(masked: str, start: int) -> str | None:
+    """The nearest heading above the link's line: a Markdown (or code comment) heading or a
+    label line, skipping lines that hold a link (the entries of a list) or no letters."""
     lo = max(0, start - _CONTEXT_CHARS)
-    window = masked[lo:start]
-    heads = list(_HEADING.finditer(window))
-    return bool(heads) and _MENTION_HEADING.match(window, heads[-1].start()) is not None
+    lines = masked[lo:start].split("\n")[:-1]
+    for line in reversed(lines):
+        if _PLACEHOLDER in line or not any(ch.isalpha() for ch in line):
+            continue
+        if _HEADING.match(line) or _is_label(line):
+            return line
+    return None
+
+
+def _under_mention_heading(masked: str, start: int) -> bool:
+    """Whether the nearest heading above the link names a list of others' work."""
+    heading = _heading_above(masked, start)
+    return heading is not None and _MENTION_HEADING.search(heading) is not None
+
+
+# The name of a list entry that says the link is the text's own ("Code:", "[GitHub](URL)").
+_OWN_NAME = re.compile(r"""\b(?:
+    code|codes|codebase|source|github|gitlab|repo|repository|project|page|website|homepage|
+    demo|models?|weights|checkpoints?|data|datasets?|paper|implementation|official|our|ours|
+    we|hugging\s?face|hf|colab|notebook|videos?|here|link|this|url|download|leaderboard|
+    benchmark|space|supplementary|appendix|slides|poster|arxiv|pdf
+)\b""", re.IGNORECASE | re.VERBOSE)
+# "[name](" at the end of an entry's head: the Markdown link's text.
+_MD_TEXT = re.compile(r"\[([^\[\]]{1,80})\]\(\s*$")
+_PREVIOUS_LINKS = re.compile(r"\[[^\[\]]{0,80}\]\(\s*" + _PLACEHOLDER + r"[^\s,、/]*\s*\)?|"
+                             + _PLACEHOLDER + r"\S*")
+_NAME = re.compile(r"^(?:\*\*|__|`)?([\w][\w .+&'/-]{0,40}?)(?:\*\*|__|`)?\s*[:：–-]$")
+_ENTRY_LINES = 6
+
+
+def _entry_name(line: str) -> str | None:
+    """The name of a list entry whose line begins with its link ("- [DeiT](URL)",
+    "# DeiT: URL", "| [o/r](URL) |", "DeiT: URL"); None when the line is not such an entry."""
+    marks = _LINE_MARKS.match(line)
+    head = line[marks.end():] if marks else line
+    md = _MD_TEXT.search(head)
+    name = md.group(1) if md else ""
+    prefix = head[:md.start()] if md else head
+    prefix = _PREVIOUS_LINKS.sub("", prefix).strip(" \t,、/&")
+    if prefix:
+        named = _NAME.match(prefix)
+        if named is None or len(named.group(1).split()) > 4:
+            return None
+        name = named.group(1) + " " + name
+    elif not (marks and marks.group(0).strip()) or not name:
+        return None  # a bare link at a line's start is a wrapped sentence, not an entry
+    return name.strip() or None
+
+
+def _named_entry(line: str) -> bool:
+    name = _entry_name(line)
+    return name is not None and _OWN_NAME.search(name) is None
+
+
+def _in_named_list(masked: str, start: int, end: int) -> bool:
+    """Whether the link begins an entry of a list of named links (at least one more entry
+    near it), each named by something other than the text's own code ("DeiT: URL")."""
+    line_start = masked.rfind("\n", max(0, start - _CONTEXT_CHARS), start) + 1
+    if not _named_entry(masked[line_start:start]):
+        return False
+    above = masked[max(0, line_start - _CONTEXT_CHARS):line_start].split("\n")[:-1]
+    below = masked[end:end + _CONTEXT_CHARS].split("\n")[1:]
+    for lines in (reversed(above[-_ENTRY_LINES:]), below[:_ENTRY_LINES]):
+        for line in lines:
+            if not line.strip():
+                break
+            cut = line.find(_PLACEHOLDER)
+            if cut != -1 and _named_entry(line[:cut]):
+                return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------

@@ -184,3 +184,26 @@ def test_a_field_keeps_at_most_max_spans_links() -> None:
     text = " ".join(f"github.com/o/r{i}" for i in range(MAX_SPANS + 50))
     links = extract_links(text, "abstract")
     assert len(links) == MAX_SPANS and links[-1].repo == f"github.com/o/r{MAX_SPANS - 1}"
+
+
+@pytest.mark.parametrize("text", [
+    "pip install 'git+https://github.com/o/r.git@v0.4#egg=x'",      # pip's VCS form with a ref
+    "pip install git+https://github.com/o/r@main#egg=r",
+    'pip install "git+https://github.com/o/r.git@refs/heads/dev#egg=r"',
+    "pip install git+ssh://git@github.com/o/r.git@main",
+    "git clone git://github.com/o/r.git",
+    "tailored from https://github.dev/o/r/blob/main/src",            # GitHub's web editor
+    "https://vscode.dev/github/o/r",
+    "https://raw.github.com/o/r/master/setup.py",
+    "https://codeload.github.com/o/r/zip/master",
+    "https://api.github.com/repos/o/r/releases",
+])
+def test_pip_git_and_editor_forms_give_the_repository(text: str) -> None:
+    assert repos(text) == GH
+
+
+def test_a_ref_in_the_path_is_not_kept_in_the_key() -> None:
+    assert normalise("https://gitlab.com/g/p.git@v1") == ("gitlab.com/g/p", "gitlab.com", "gitlab")
+    assert normalise("https://github.dev/o/r") == ("github.com/o/r", "github.com", "github")
+    [link] = extract_links("git clone git://github.com/o/r.git", "abstract")
+    assert link.url == "https://github.com/o/r.git"
