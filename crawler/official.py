@@ -14,13 +14,14 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from crawler.urls import Span, find_spans, has_hint, prepare
 
 __all__ = ["KNOWN_LIBRARIES", "OfficialModel", "context_features", "is_official", "mask",
-           "MODEL_FILE", "train_model", "verdict"]
+           "MODEL_FILE", "span_context", "train_model", "verdict"]
 
 # Strong cues that the link is the paper's own code, data, models or page.
 _OWN = re.compile(r"""\b(?:
@@ -172,7 +173,14 @@ def _reason(found: tuple[bool, str], where: str) -> Reason:
     return Reason(own, words, f"{'own' if own else 'mention'}: {words!r} {where}")
 
 
-def _before(masked: str, start: int) -> list[str]:
+# The rules and the model's features read the same spots of a field one after the other; a
+# small cache keyed on (masked text, offsets) lets the second reader pay nothing (a str caches
+# its own hash). Small, so it never holds more than a few fields' text.
+_cached = lru_cache(maxsize=32)
+
+
+@_cached
+def _before(masked: str, start: int) -> tuple[str, ...]:
     """The last words of the link's sentence before the link."""
     lo = max(0, start - _CONTEXT_CHARS)
     before = masked[lo:start]
@@ -184,9 +192,10 @@ def _before(masked: str, start: int) -> list[str]:
         if m:
             cut = m.end()
             break
-    return before[cut:].split()[-_PRE_WORDS:]
+    return tuple(before[cut:].split()[-_PRE_WORDS:])
 
 
+@_cached
 def _after(masked: str, end: int) -> str:
     """The first words of the link's sentence after the link."""
     after = masked[end:end + _CONTEXT_CHARS]
@@ -272,6 +281,7 @@ def _heading_above(masked: str, start: int) -> str | None:
     return None
 
 
+@_cached
 def _under_mention_heading(masked: str, start: int) -> bool:
     """Whether the nearest heading above the link names a list of others' work."""
     heading = _heading_above(masked, start)
@@ -317,6 +327,7 @@ def _named_entry(line: str) -> bool:
     return name is not None and _OWN_NAME.search(name) is None
 
 
+@_cached
 def _in_named_list(masked: str, start: int, end: int) -> bool:
     """Whether the link begins an entry of a list of named links (at least one more entry
     near it), each named by something other than the text's own code ("DeiT: URL")."""
@@ -341,6 +352,7 @@ def _in_named_list(masked: str, start: int, end: int) -> bool:
 
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*|[\u4e00-\u9fff]")
 MODEL_FILE = Path(__file__).with_name("official_model.json")
+_NAME_WINDOW = 4000
 
 
 def _line_of(masked: str, start: int) -> str:
@@ -349,33 +361,42 @@ def _line_of(masked: str, start: int) -> str:
     return masked[lo:start].rpartition("\n")[2]
 
 
-def _features(masked: str, start: int, end: int, source: str, repo: str) -> str:
+def _features(masked: str, lowered: str, start: int, end: int, repo: str,
+              found: bool | None) -> str:
     """The link's context as tagged tokens: words before (``b:``), after (``a:``), bigrams, the
     three nearest words, and structure: the rules' verdict, list item, table row, heading,
-    first person, a known library, the link's kind, whether its name recurs in the text."""
+    an entry of a list of named links, first person, a known library, whether its name recurs
+    in the text. ``lowered`` is ``masked.lower()`` and ``found`` the rules' verdict, both
+    computed once by the caller."""
     before = [w for word in _before(masked, start) for w in _WORD.findall(word.lower())]
     after = _WORD.findall(_after(masked, end).lower())
     feats = [f"b:{w}" for w in before] + [f"a:{w}" for w in after]
     feats += [f"b2:{x}_{y}" for x, y in zip(before, before[1:], strict=False)]
     feats += [f"near:{w}" for w in before[-3:]]
-    feats.append(f"src:{source}")
     if not before:
         feats.append("b:<none>")
-    found = verdict(masked, start, end, repo)
     feats.append(f"rule:{'none' if found is None else 'own' if found else 'mention'}")
-    line = _line_of(masked, start).lstrip()
+    raw_line = _line_of(masked, start)
+    line = raw_line.lstrip()
     if line[:1] in ("-", "*", "+") or line[:2].rstrip(".").isdigit() or line.startswith("\\item"):
         feats.append("s:list")
     if "|" in line:
         feats.append("s:table")
     if _under_mention_heading(masked, start):
         feats.append("s:mention-heading")
+    if _in_named_list(masked, start, end):
+        feats.append("s:named-list")
+    if _entry_name(raw_line) is not None:
+        feats.append("s:entry")
     if _FIRST_PERSON.search(" ".join(_before(masked, start))):
         feats.append("s:first-person")
     if repo in KNOWN_LIBRARIES:
         feats.append("s:library")
     name = repo.rpartition("/")[2]
-    if len(name) > 3 and masked.lower().count(name) > masked.lower().count(repo):
+    # Counted within a bounded window (an arXiv abstract is shorter than one side of it, so on
+    # real fields this is the whole text): a 1 MB field with 1,000 links stays fast.
+    near = lowered[max(0, start - _NAME_WINDOW):end + _NAME_WINDOW]
+    if len(name) > 3 and near.count(name) > near.count(repo):
         feats.append("s:name-recurs")
     return " ".join(feats)
 
@@ -391,19 +412,28 @@ class _HasRepo(Protocol):
 L = TypeVar("L", bound=_HasRepo)
 
 
-def _field_contexts(text: str, source: str) -> list[tuple[str, str]]:
+def span_context(masked: str, lowered: str, span: Span, found: bool | None) -> tuple[str, str]:
+    """(features, repo) of one keyed span, given the field's masked text, its lower case and
+    the rules' verdict on the span (so a caller that judged it already pays once)."""
+    repo = span.repo or ""
+    return _features(masked, lowered, span.start, span.end, repo, found), repo
+
+
+def _field_contexts(text: str) -> list[tuple[str, str]]:
     """(features, repo) for every keyed URL in one field."""
     if not isinstance(text, str) or not text or not has_hint(text):
         return []
     text = prepare(text)
     spans = find_spans(text)
     masked = mask(text, spans)
-    return [(_features(masked, s.start, s.end, source, s.repo), s.repo) for s in spans if s.repo]
+    lowered = masked.lower()
+    return [span_context(masked, lowered, s, verdict(masked, s.start, s.end, s.repo))
+            for s in spans if s.repo]
 
 
 def context_features(abstract: str, comment: str | None) -> list[tuple[str, str]]:
     """(features, repo) for each mention of a link in a paper, abstract first."""
-    return _field_contexts(abstract, "abstract") + _field_contexts(comment or "", "comment")
+    return _field_contexts(abstract) + _field_contexts(comment or "")
 
 
 @dataclass(frozen=True)
@@ -417,12 +447,13 @@ class OfficialModel:
         z = self.bias + sum(self.weights.get(f, 0.0) for f in set(features.split()))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
+    def own(self, contexts: Iterable[tuple[str, str]]) -> set[str]:
+        """The keys with at least one mention judged own, from (features, repo) pairs."""
+        return {repo for features, repo in contexts if self.probability(features) >= 0.5}
+
     def relabel(self, abstract: str, comment: str | None, links: Iterable[L]) -> list[L]:
         """The same links, each official when any of its mentions is judged own."""
-        own: set[str] = set()
-        for features, repo in context_features(abstract, comment):
-            if self.probability(features) >= 0.5:
-                own.add(repo)
+        own = self.own(context_features(abstract, comment))
         return [replace(lk, official=lk.repo in own) for lk in links]  # type: ignore[type-var]
 
     def to_json(self) -> dict[str, Any]:

@@ -163,3 +163,17 @@ def test_lists_that_stay_own(text: str) -> None:
 def test_a_typo_base_on_is_still_a_mention() -> None:
     text = f"Improved evaluation codes for captioning metrics (base on [coco-caption]({URL}))."
     assert _official(text) == [False]
+
+
+def test_paper_links_uses_the_judge_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``paper_links`` applies the learned model when the judge is "model" (the crawl's default
+    is ``JUDGE``); the rules stay the rules."""
+    import crawler.links as links_mod
+
+    text = f"We build on the public toolkit at {URL} and extend it."
+    assert [lk.official for lk in paper_links(text, None, judge="rules")] == [False]
+    always_own = OfficialModel(weights={}, bias=4.0)
+    monkeypatch.setattr(links_mod, "_model", lambda: always_own)
+    assert [lk.official for lk in paper_links(text, None, judge="model")] == [True]
+    assert [lk.official for lk in paper_links(text, None)] == (
+        [True] if JUDGE == "model" else [False])
