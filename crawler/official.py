@@ -376,29 +376,30 @@ def _features(masked: str, lowered: str, start: int, end: int, repo: str,
     if not before:
         feats.append("b:<none>")
     feats.append(f"rule:{'none' if found is None else 'own' if found else 'mention'}")
+    feats += _structure(masked, lowered, start, end, repo)
+    return " ".join(feats)
+
+
+def _structure(masked: str, lowered: str, start: int, end: int, repo: str) -> list[str]:
+    """The structure tokens of ``_features`` (``s:...``)."""
     raw_line = _line_of(masked, start)
     line = raw_line.lstrip()
-    if line[:1] in ("-", "*", "+") or line[:2].rstrip(".").isdigit() or line.startswith("\\item"):
-        feats.append("s:list")
-    if "|" in line:
-        feats.append("s:table")
-    if _under_mention_heading(masked, start):
-        feats.append("s:mention-heading")
-    if _in_named_list(masked, start, end):
-        feats.append("s:named-list")
-    if _entry_name(raw_line) is not None:
-        feats.append("s:entry")
-    if _FIRST_PERSON.search(" ".join(_before(masked, start))):
-        feats.append("s:first-person")
-    if repo in KNOWN_LIBRARIES:
-        feats.append("s:library")
     name = repo.rpartition("/")[2]
     # Counted within a bounded window (an arXiv abstract is shorter than one side of it, so on
     # real fields this is the whole text): a 1 MB field with 1,000 links stays fast.
     near = lowered[max(0, start - _NAME_WINDOW):end + _NAME_WINDOW]
-    if len(name) > 3 and near.count(name) > near.count(repo):
-        feats.append("s:name-recurs")
-    return " ".join(feats)
+    flags = {
+        "s:list": (line[:1] in ("-", "*", "+") or line[:2].rstrip(".").isdigit()
+                   or line.startswith("\\item")),
+        "s:table": "|" in line,
+        "s:mention-heading": _under_mention_heading(masked, start),
+        "s:named-list": _in_named_list(masked, start, end),
+        "s:entry": _entry_name(raw_line) is not None,
+        "s:first-person": _FIRST_PERSON.search(" ".join(_before(masked, start))) is not None,
+        "s:library": repo in KNOWN_LIBRARIES,
+        "s:name-recurs": len(name) > 3 and near.count(name) > near.count(repo),
+    }
+    return [tag for tag, present in flags.items() if present]
 
 
 class _HasRepo(Protocol):
