@@ -5,11 +5,12 @@ Sets (all in ``tests/fixtures/links/``):
 - ``labelled.jsonl``: the labelled real-text set of issue 12. ``set`` "arxiv" holds arXiv
   abstracts and comments as arXiv's API, its mirrors and digests show them (hard-wrapped, LaTeX,
   "this https URL" placeholders); ``set`` "mention" holds real sentences from READMEs and papers
-  that link someone else's code. Each record's ``split`` ("tune" or "held") is a hash of its
-  text, fixed before the extractor ever ran on it. The first round's records are "tune" or
-  "held" (the held part was later looked at in aggregate); the second round's are "tune" or
-  "held2", decided by a hash before any run on them. Only "tune" errors are ever listed; "held2"
-  is scored last and its figures are the honest ones.
+  that link someone else's code. Each record's ``split`` was fixed before the extractor ever ran
+  on it. The first round's records are "tune" or "held" (a hash of the text), the second round's
+  "tune" or "held2" (a hash too); both held parts were later looked at while tuning, so "tune",
+  "held" and "held2" are now the tuning parts. The third round's records are all "held3",
+  collected and committed before any run on them: the one held-out part, scored last, and its
+  figures are the honest ones. Only the tuning parts' errors are ever listed.
 - ``official.jsonl`` (written, dev/held), ``real.jsonl``, ``real2.jsonl``, ``real3.jsonl``: the
   older sets, kept as regression sets.
 
@@ -21,14 +22,17 @@ that were found and whose label is not "cannot tell": official precision (of tho
 how many are), mention recall (of the mentions, how many are called mentions) and accuracy.
 Each figure is written with its numerator ``k`` and denominator ``n`` so the report can draw
 Wilson intervals. The learned judge (``crawler/official.py``, ``OfficialModel``, weights in
-``crawler/official_model.json``) is measured beside the rules with 5-fold cross-validation on
-the tune split; the judge with the better tune accuracy (rules on a tie) is the one the crawl
-uses (``crawler.links.JUDGE``), chosen before the held-out parts are scored.
+``crawler/official_model.json``, fitted on the tuning parts by ``--train``) is measured beside
+the rules with 5-fold cross-validation on the tuning parts; the judge with the better accuracy
+there (rules on a tie) is the one the crawl uses (``crawler.links.JUDGE``), chosen before held3
+is scored. In ``analysis/data/links_eval.json`` the key ``held`` holds held3's figures for that
+judge; every part is also under its own key ("tune", "held_first" for the split named "held",
+"held2", "held3"), with the rules' and the model's figures beside.
 
-    .venv/bin/python benchmarks/links_official_eval.py               # tune split and older sets
-    .venv/bin/python benchmarks/links_official_eval.py --errors      # ... and the tune errors
-    .venv/bin/python benchmarks/links_official_eval.py --train       # refit the model on tune
-    .venv/bin/python benchmarks/links_official_eval.py --write DATE  # held parts; writes JSON
+    .venv/bin/python benchmarks/links_official_eval.py               # tuning parts, older sets
+    .venv/bin/python benchmarks/links_official_eval.py --errors      # ... and their errors
+    .venv/bin/python benchmarks/links_official_eval.py --train       # refit the model on them
+    .venv/bin/python benchmarks/links_official_eval.py --write DATE  # held3 too; writes JSON
 """
 
 from __future__ import annotations
@@ -50,6 +54,11 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "links"
 OUT = ROOT / "analysis" / "data" / "links_eval.json"
 LABELLED = "labelled.jsonl"
+# The parts tuned on (rules) and trained on (model), and the fresh held-out part scored last.
+TUNING = ("tune", "held", "held2")
+HELD_OUT = "held3"
+# Each part's key in links_eval.json ("held" there is the freshest held-out part, HELD_OUT).
+KEYS = {"tune": "tune", "held": "held_first", "held2": "held2", "held3": "held3"}
 OLD_SETS = ("official.jsonl", "real.jsonl", "real2.jsonl", "real3.jsonl")
 
 Judge = Callable[[dict[str, Any], list[Link]], list[Link]]
@@ -143,14 +152,14 @@ def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float | None, float | N
 
 
 def rules(record: dict[str, Any], links: list[Link]) -> list[Link]:
-    """The cue rules' verdicts, as ``paper_links`` returns them."""
+    """The cue rules' verdicts, as ``paper_links(..., judge="rules")`` returns them."""
     return links
 
 
 def score(records: Iterable[dict[str, Any]], judge: Judge = rules) -> Counts:
     counts = Counts()
     for record in records:
-        links = paper_links(record["abstract"], record["comment"])
+        links = paper_links(record["abstract"], record["comment"], judge="rules")
         links = judge(record, links)
         got = {lk.repo: lk for lk in links if lk.kind in REPOSITORY_KINDS}
         counts.add_extraction(record, got)
@@ -177,19 +186,29 @@ def training_rows(records: Iterable[dict[str, Any]]) -> tuple[list[str], list[bo
     return texts, labels
 
 
-def cross_validated(records: list[dict[str, Any]], folds: int = 5) -> Counts:
-    """The learned judge's figures on ``records``, each fold scored by a model trained on the
-    others (records are assigned to folds by position, so one paper's links stay together)."""
-    total = Counts()
+def _add(total: Counts, part: Counts) -> None:
+    for name in vars(total):
+        if name == "errors":
+            total.errors += part.errors
+        else:
+            setattr(total, name, getattr(total, name) + getattr(part, name))
+
+
+def cross_validated(records: list[dict[str, Any]], folds: int = 5) -> dict[str, Counts]:
+    """The learned judge's figures on ``records`` by split (and "all"), each fold scored by a
+    model trained on the others (records are assigned to folds by position, so one paper's
+    links stay together)."""
+    out: dict[str, Counts] = {"all": Counts()}
     for i in range(folds):
         train = [r for j, r in enumerate(records) if j % folds != i]
         test = [r for j, r in enumerate(records) if j % folds == i]
         model = train_model(*training_rows(train))
-        part = score(test, model_judge(model))
-        for name in vars(total):
-            if name != "errors":
-                setattr(total, name, getattr(total, name) + getattr(part, name))
-    return total
+        judge = model_judge(model)
+        for record in test:
+            part = score([record], judge)
+            _add(out["all"], part)
+            _add(out.setdefault(record["split"], Counts()), part)
+    return out
 
 
 def show(name: str, counts: Counts) -> None:
@@ -199,51 +218,56 @@ def show(name: str, counts: Counts) -> None:
     print(f"{name}:\n  " + "\n  ".join(parts))
 
 
-def choose(results: dict[str, Counts]) -> str:
-    """The judge with the better official accuracy on the tune split (the model under 5-fold
-    cross-validation, the rules as tuned), the rules on a tie: decided before any held part."""
-    def accuracy(counts: Counts) -> float:
-        return counts.judged_right / counts.judged if counts.judged else 0.0
-    model, rule = accuracy(results["tune (learned, 5-fold CV)"]), accuracy(results["tune (rules)"])
-    return "model" if model > rule else "rules"
+def accuracy(counts: Counts) -> float:
+    return counts.judged_right / counts.judged if counts.judged else 0.0
+
+
+def choose(rules_counts: Counts, model_cv: Counts) -> str:
+    """The judge with the better official accuracy on the tuning parts (the model under 5-fold
+    cross-validation, the rules as tuned), the rules on a tie: decided before held3 is scored."""
+    return "model" if accuracy(model_cv) > accuracy(rules_counts) else "rules"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--errors", action="store_true", help="list the tune split's errors")
+    parser.add_argument("--errors", action="store_true",
+                        help="list the tuning parts' errors (never held3's)")
     parser.add_argument("--train", action="store_true",
-                        help="fit the model on the tune split and write its weights")
+                        help="fit the model on the tuning parts and write its weights")
     parser.add_argument("--held", action="store_true",
-                        help="also score the held parts (after tuning)")
+                        help="also score the held-out part (after tuning)")
     parser.add_argument("--write", metavar="DATE",
                         help="write analysis/data/links_eval.json (implies --held)")
     args = parser.parse_args(argv)
     labelled = load(LABELLED)
-    tune = [r for r in labelled if r["split"] == "tune"]
+    tuning = [r for r in labelled if r["split"] in TUNING]
     if args.train:
-        model = train_model(*training_rows(tune))
+        model = train_model(*training_rows(tuning))
         MODEL_FILE.write_text(json.dumps(model.to_json(), indent=1, sort_keys=True) + "\n",
                               encoding="utf-8")
         print(f"wrote {MODEL_FILE.relative_to(ROOT)} ({len(model.weights)} weights)")
-    results: dict[str, Counts] = {
-        "tune (rules)": score(tune),
-        "tune (learned, 5-fold CV)": cross_validated(tune),
-    }
-    chosen = choose(results)
+    results: dict[str, Counts] = {"tuning parts (rules)": score(tuning)}
+    for part in TUNING:
+        results[f"{part} (rules)"] = score([r for r in labelled if r["split"] == part])
+    cv = cross_validated(tuning)
+    results["tuning parts (learned, 5-fold CV)"] = cv["all"]
+    for part in TUNING:
+        results[f"{part} (learned, 5-fold CV)"] = cv.get(part, Counts())
+    chosen = choose(results["tuning parts (rules)"], cv["all"])
     if args.held or args.write:
-        model = OfficialModel.load()
-        for part in ("held", "held2"):
-            records = [r for r in labelled if r["split"] == part]
-            results[f"{part} (rules)"] = score(records)
-            results[f"{part} (learned, trained on tune)"] = score(records, model_judge(model))
+        records = [r for r in labelled if r["split"] == HELD_OUT]
+        results[f"{HELD_OUT} (rules)"] = score(records)
+        results[f"{HELD_OUT} (learned, trained on the tuning parts)"] = score(
+            records, model_judge(OfficialModel.load()))
     for name in OLD_SETS:
         results[name.removesuffix(".jsonl")] = score(load(name))
     for name, counts in results.items():
         show(name, counts)
-    print(f"judge chosen by tune accuracy: {chosen} (crawler.links.JUDGE = {JUDGE!r})")
+    print(f"judge chosen by accuracy on {'+'.join(TUNING)}: {chosen} "
+          f"(crawler.links.JUDGE = {JUDGE!r})")
     if args.errors:
-        print("tune-split errors (rules):")
-        for line in results["tune (rules)"].errors:
+        print("tuning-part errors (rules):")
+        for line in results["tuning parts (rules)"].errors:
             print("  " + line)
     if args.write:
         payload = report_payload(labelled, results, args.write, chosen)
@@ -254,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def report_payload(labelled: list[dict[str, Any]], results: dict[str, Counts],
                    date: str, chosen: str) -> dict[str, Any]:
-    """What the report reads: the held-out figures of the judge in use, and the rest beside."""
+    """What the report reads: ``held`` is the freshest held-out part's figures (held3) for the
+    judge in use; every part is also under its own key (``held_first`` is the split named
+    "held" in the labelled file), and the rules' and the model's figures are beside."""
     def size(split: str) -> dict[str, int]:
         part = [r for r in labelled if r["split"] == split]
         return {"records": len(part), "links": sum(len(r["links"]) for r in part),
@@ -262,23 +288,29 @@ def report_payload(labelled: list[dict[str, Any]], results: dict[str, Counts],
                                         for r in part for w in r["links"])}
 
     def judged(part: str) -> dict[str, Any]:
-        key = f"{part} (rules)" if chosen == "rules" else f"{part} (learned, trained on tune)"
-        return results[key].figures()
+        if chosen == "rules":
+            return results[f"{part} (rules)"].figures()
+        if part == HELD_OUT:
+            return results[f"{part} (learned, trained on the tuning parts)"].figures()
+        return results[f"{part} (learned, 5-fold CV)"].figures()
 
+    parts = {KEYS[p]: p for p in (*TUNING, HELD_OUT)}
     return {
         "links_version": LINKS_VERSION,
         "date": date,
         "measured_on": LABELLED,
         "judge": chosen,
-        "sets": {"tune": size("tune"), "held": size("held"), "held2": size("held2")},
-        "held2": judged("held2"),
-        "held": judged("held"),
-        "tune": results["tune (rules)"].figures(),
-        "rules": {"held": results["held (rules)"].figures(),
-                  "held2": results["held2 (rules)"].figures()},
-        "learned": {"tune_cv": results["tune (learned, 5-fold CV)"].figures(),
-                    "held": results["held (learned, trained on tune)"].figures(),
-                    "held2": results["held2 (learned, trained on tune)"].figures()},
+        "held_is": HELD_OUT,
+        "sets": {"held": size(HELD_OUT), **{key: size(p) for key, p in parts.items()}},
+        "held": judged(HELD_OUT),
+        **{key: judged(p) for key, p in parts.items()},
+        "rules": {key: results[f"{p} (rules)"].figures() for key, p in parts.items()},
+        "learned": {
+            "cv": results["tuning parts (learned, 5-fold CV)"].figures(),
+            **{KEYS[p]: results[f"{p} (learned, 5-fold CV)"].figures() for p in TUNING},
+            KEYS[HELD_OUT]: results[f"{HELD_OUT} (learned, trained on the tuning parts)"]
+            .figures(),
+        },
     }
 
 

@@ -2,7 +2,8 @@
 
 The public entry the harvest uses: ``paper_links(abstract, comment)`` returns every link with a
 key and a kind (``crawler.urls``: finding and normalising URLs) and an ``official`` verdict
-(``crawler.official``: own code or a mention). Only links whose kind is in
+(``crawler.official``: own code or a mention, by the judge ``JUDGE`` names: the cue rules or
+the learned model; ``extract_links`` always uses the rules). Only links whose kind is in
 ``REPOSITORY_KINDS`` are repositories (fetched, counted, exported in ``repo``); the others
 (project pages, organisation pages, shorteners, docs) are kept with their kind.
 
@@ -13,8 +14,9 @@ links can be extracted again offline.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
 
-from crawler.official import mask, verdict
+from crawler.official import OfficialModel, mask, span_context, verdict
 from crawler.urls import (
     KINDS,
     REPO_KEY_PATTERN,
@@ -30,11 +32,13 @@ from crawler.urls import (
 __all__ = ["JUDGE", "KINDS", "LINKS_VERSION", "REPOSITORY_KINDS", "REPO_KEY_PATTERN", "Link",
            "LinkKind", "extract_links", "normalise", "paper_links"]
 
-LINKS_VERSION = "2.1"
+LINKS_VERSION = "2.2"
 
-# Which judge sets ``official``: "rules" (crawler.official.verdict) or "model" (the learned
-# OfficialModel). Chosen by benchmarks/links_official_eval.py on the tune split's accuracy.
-JUDGE = "rules"
+# Which judge sets ``official`` in ``paper_links``: "rules" (crawler.official.verdict) or
+# "model" (the learned OfficialModel, weights in crawler/official_model.json). Chosen by
+# benchmarks/links_official_eval.py on the tuning parts' accuracy (the model under 5-fold
+# cross-validation), before the held-out part is scored.
+JUDGE = "model"
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,11 @@ def _merge(judged: list[Judged]) -> list[Link]:
     return merged
 
 
-def _judged(text: str, source: str) -> list[Judged]:
-    """Every keyed link in one field with its verdict (True, False or None for no cue)."""
+def _judged(text: str, source: str,
+            contexts: list[tuple[str, str]] | None = None) -> list[Judged]:
+    """Every keyed link in one field with its verdict (True, False or None for no cue). With
+    ``contexts``, also appends the learned model's (features, repo) for every keyed mention,
+    from the same pass (``crawler.official.context_features`` gives the same pairs)."""
     if not isinstance(text, str) or not text or not has_hint(text):
         return []
     text = prepare(text)
@@ -81,12 +88,19 @@ def _judged(text: str, source: str) -> list[Judged]:
     if not spans:
         return []
     masked = mask(text, spans)
+    lowered = masked.lower() if contexts is not None else ""
     judged: list[Judged] = []
     own: set[str] = set()
     for span in spans:
-        if not span.repo or span.repo in own:
-            continue  # not a link we keep, or a repeat of one already known official
+        if not span.repo:
+            continue  # not a link we keep
+        if span.repo in own and contexts is None:
+            continue  # a repeat of one already known official
         found = verdict(masked, span.start, span.end, span.repo)
+        if contexts is not None:
+            contexts.append(span_context(masked, lowered, span, found))
+        if span.repo in own:
+            continue
         if found:
             own.add(span.repo)
         judged.append((Link(repo=span.repo, host=span.host, kind=span.kind, url=https(span.url),
@@ -99,6 +113,20 @@ def extract_links(text: str, source: str) -> list[Link]:
     return _merge(_judged(text, source))
 
 
-def paper_links(abstract: str, comment: str | None) -> list[Link]:
-    """A paper's links: abstract's first, then the comment's, deduplicated by key."""
-    return _merge(_judged(abstract or "", "abstract") + _judged(comment or "", "comment"))
+@cache
+def _model() -> OfficialModel:
+    """The committed weights, read once per process."""
+    return OfficialModel.load()
+
+
+def paper_links(abstract: str, comment: str | None, judge: str = JUDGE) -> list[Link]:
+    """A paper's links: abstract's first, then the comment's, deduplicated by key, each
+    ``official`` as ``judge`` says ("rules" or "model")."""
+    contexts: list[tuple[str, str]] | None = [] if judge == "model" else None
+    links = _merge(_judged(abstract or "", "abstract", contexts)
+                   + _judged(comment or "", "comment", contexts))
+    if contexts is not None and links:
+        own = _model().own(contexts)
+        return [lk if lk.official == (lk.repo in own) else replace(lk, official=lk.repo in own)
+                for lk in links]
+    return links

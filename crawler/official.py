@@ -14,13 +14,14 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from crawler.urls import Span, find_spans, has_hint, prepare
 
 __all__ = ["KNOWN_LIBRARIES", "OfficialModel", "context_features", "is_official", "mask",
-           "MODEL_FILE", "train_model", "verdict"]
+           "MODEL_FILE", "span_context", "train_model", "verdict"]
 
 # Strong cues that the link is the paper's own code, data, models or page.
 _OWN = re.compile(r"""\b(?:
@@ -51,7 +52,8 @@ _WEAK_OWN = re.compile(r"""\b(?:
 _MENTION = re.compile(r"""(?:\b(?:
     (?:we\s+)?(?:use|uses|used|using|utili[sz]e[sd]?|utili[sz]ing|employ\w*|adopt\w*|
         borrow\w*)(?:\s+(?!our\b)[\w-]+){0,3}
-  | (?:build|builds|building|built)\s+(?:up)?on | based\s+on | on\s+top\s+of
+  | (?:build|builds|building|built)\s+(?:up)?on | base[ds]?\s+(?:up)?on | basing\s+on
+  | on\s+top\s+of
   | follow(?:s|ing|ed)?
   | (?<!available\s)(?<!downloaded\s)(?<!obtained\s)(?<!accessed\s)(?<!retrieved\s)from
   | baselines? | compar\w*(?:\s+(?:with|to|against))? | against
@@ -66,17 +68,27 @@ _MENTION = re.compile(r"""(?:\b(?:
   | the(?:\s+(?!(?:our|this|these)\b)[\w-]+){0,3}\s+(?:implementation|toolbox|platform)
         \s+(?:at|in|from|on)
   | install\w* | requires? | required
-)\b|\be\.g\.|使用|사용|基于|基於)""", re.IGNORECASE | re.VERBOSE)
+  | see\s+also
+)\b|\be\.g\.|使用|사용|基于|基於
+  # a label that introduces others' work: "References: DeiT: URL", "Related work: URL"
+  | \b(?:references?|resources|related(?:\s+[\w-]+){0,2}|credits?|acknowledg\w*)\s*[:：]
+)""", re.IGNORECASE | re.VERBOSE)
 
 # A README or appendix section that lists other people's work: a link under such a heading,
 # unless its own sentence says "our", is a mention ("## Acknowledgement\n- [MMCV](URL)").
 _MENTION_HEADING = re.compile(
-    r"^[ \t]*#{1,6}[^\n]*\b(?:acknowledg\w*|credits?|references?|requirements?|dependenc\w*|"
-    r"prerequisites?|third[- ]party|related\s+(?:work|projects?)|datasets?|baselines?)\b[^\n]*$",
-    re.IGNORECASE | re.MULTILINE)
+    r"(?<![a-z])(?:acknowledg\w*|credits?|references?|resources|requirements?|dependenc\w*|"
+    r"prerequisites?|third[-_ ]?party|related(?:\s+(?:work|works|projects?|repos\w*|links?))?|"
+    r"datasets?|baselines?|see\s+also|useful\s+links|external|upstream|vendor\w*|"
+    r"other\s+(?:projects?|works?|repos\w*|implementations?|resources)|similar\s+projects?|"
+    r"awesome|built\s+(?:with|on|upon)|based\s+on)(?![a-z])",
+    re.IGNORECASE)
 _OUR = re.compile(r"\b(?:our|ours|we\s+release|we\s+provide)\b", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(?:our|ours|we|us)\b", re.IGNORECASE)
-_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]", re.MULTILINE)
+_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]")
+# Markup around a line's text: list and quote marks, comment marks, bold, LaTeX items.
+_LINE_MARKS = re.compile(r"^[ \t]*(?:[-*+>|#]+[ \t]*|\d{1,2}[.)][ \t]+|\\item\b[ \t]*)*")
+_LABEL_WORDS = 8  # a line ending in ":" of at most this many words is a label ("References:")
 
 # Widely used frameworks and toolkits (keys): papers build on them far more often than they
 # release them, so a link to one is a mention unless its sentence says "our"/"we release". The
@@ -161,7 +173,14 @@ def _reason(found: tuple[bool, str], where: str) -> Reason:
     return Reason(own, words, f"{'own' if own else 'mention'}: {words!r} {where}")
 
 
-def _before(masked: str, start: int) -> list[str]:
+# The rules and the model's features read the same spots of a field one after the other; a
+# small cache keyed on (masked text, offsets) lets the second reader pay nothing (a str caches
+# its own hash). Small, so it never holds more than a few fields' text.
+_cached = lru_cache(maxsize=32)
+
+
+@_cached
+def _before(masked: str, start: int) -> tuple[str, ...]:
     """The last words of the link's sentence before the link."""
     lo = max(0, start - _CONTEXT_CHARS)
     before = masked[lo:start]
@@ -173,9 +192,10 @@ def _before(masked: str, start: int) -> list[str]:
         if m:
             cut = m.end()
             break
-    return before[cut:].split()[-_PRE_WORDS:]
+    return tuple(before[cut:].split()[-_PRE_WORDS:])
 
 
+@_cached
 def _after(masked: str, end: int) -> str:
     """The first words of the link's sentence after the link."""
     after = masked[end:end + _CONTEXT_CHARS]
@@ -203,6 +223,11 @@ def explain(masked: str, start: int, end: int, repo: str = "") -> Reason:
         # "## Acknowledgement\nThis repo builds on the awesome [bert](URL)"
         return Reason(False, None,
                       "under a heading that lists others' work (acknowledgements, ...)")
+    around = sentence + " " + _after(masked, end)
+    if (_in_named_list(masked, start, end) and not _FIRST_PERSON.search(around)
+            and not _OWN.search(around)):
+        # "# References:\n# DeiT: URL\n# BEiT: URL", "| [o/r](URL) | 62,180 | MIT |"
+        return Reason(False, None, "an entry of a list of named links to others' work")
     marked = [i for i, word in enumerate(words) if _PLACEHOLDER in word]
     if marked:
         found = _nearest(" ".join(words[marked[-1] + 1:]), nearest_last=True)
@@ -235,12 +260,90 @@ def is_official(masked: str, start: int, end: int, repo: str = "") -> bool:
     return verdict(masked, start, end, repo) is not False
 
 
-def _under_mention_heading(masked: str, start: int) -> bool:
-    """Whether the nearest Markdown heading above the link names a list of others' work."""
+def _is_label(line: str) -> bool:
+    """A short line ending in a colon ("References:", "**Resources**:") or a bold line alone."""
+    text = _LINE_MARKS.sub("", line).strip()
+    if text.startswith(("**", "__")) and text.endswith(("**", "__")) and len(text) > 4:
+        return True
+    return text.endswith((":", "：")) and len(text.split()) <= _LABEL_WORDS
+
+
+def _heading_above(masked: str, start: int) -> str | None:
+    """The nearest heading above the link's line: a Markdown (or code comment) heading or a
+    label line, skipping lines that hold a link (the entries of a list) or no letters."""
     lo = max(0, start - _CONTEXT_CHARS)
-    window = masked[lo:start]
-    heads = list(_HEADING.finditer(window))
-    return bool(heads) and _MENTION_HEADING.match(window, heads[-1].start()) is not None
+    lines = masked[lo:start].split("\n")[:-1]
+    for line in reversed(lines):
+        if _PLACEHOLDER in line or not any(ch.isalpha() for ch in line):
+            continue
+        if _HEADING.match(line) or _is_label(line):
+            return line
+    return None
+
+
+@_cached
+def _under_mention_heading(masked: str, start: int) -> bool:
+    """Whether the nearest heading above the link names a list of others' work."""
+    heading = _heading_above(masked, start)
+    return heading is not None and _MENTION_HEADING.search(heading) is not None
+
+
+# The name of a list entry that says the link is the text's own ("Code:", "[GitHub](URL)").
+_OWN_NAME = re.compile(r"""\b(?:
+    code|codes|codebase|source|github|gitlab|repo|repository|project|page|website|homepage|
+    demo|models?|weights|checkpoints?|data|datasets?|paper|implementation|official|our|ours|
+    we|hugging\s?face|hf|colab|notebook|videos?|here|link|this|url|download|leaderboard|
+    benchmark|space|supplementary|appendix|slides|poster|arxiv|pdf
+)\b""", re.IGNORECASE | re.VERBOSE)
+# "[name](" at the end of an entry's head: the Markdown link's text.
+_MD_TEXT = re.compile(r"\[([^\[\]]{1,80})\]\(\s*$")
+_PREVIOUS_LINKS = re.compile(r"\[[^\[\]]{0,80}\]\(\s*" + _PLACEHOLDER + r"[^\s,、/]*\s*\)?|"
+                             + _PLACEHOLDER + r"\S*")
+_NAME = re.compile(r"^(?:\*\*|__|`)?([\w][\w .+&'/-]{0,40}?)(?:\*\*|__|`)?\s*[:：–-]$")
+_ENTRY_LINES = 6
+
+
+def _entry_name(line: str) -> str | None:
+    """The name of a list entry whose line begins with its link ("- [DeiT](URL)",
+    "# DeiT: URL", "| [o/r](URL) |", "DeiT: URL"); None when the line is not such an entry."""
+    marks = _LINE_MARKS.match(line)
+    head = line[marks.end():] if marks else line
+    md = _MD_TEXT.search(head)
+    name = md.group(1) if md else ""
+    prefix = head[:md.start()] if md else head
+    prefix = _PREVIOUS_LINKS.sub("", prefix).strip(" \t,、/&")
+    if prefix:
+        named = _NAME.match(prefix)
+        if named is None or len(named.group(1).split()) > 4:
+            return None
+        name = named.group(1) + " " + name
+    elif not (marks and marks.group(0).strip()) or not name:
+        return None  # a bare link at a line's start is a wrapped sentence, not an entry
+    return name.strip() or None
+
+
+def _named_entry(line: str) -> bool:
+    name = _entry_name(line)
+    return name is not None and _OWN_NAME.search(name) is None
+
+
+@_cached
+def _in_named_list(masked: str, start: int, end: int) -> bool:
+    """Whether the link begins an entry of a list of named links (at least one more entry
+    near it), each named by something other than the text's own code ("DeiT: URL")."""
+    line_start = masked.rfind("\n", max(0, start - _CONTEXT_CHARS), start) + 1
+    if not _named_entry(masked[line_start:start]):
+        return False
+    above = masked[max(0, line_start - _CONTEXT_CHARS):line_start].split("\n")[:-1]
+    below = masked[end:end + _CONTEXT_CHARS].split("\n")[1:]
+    for lines in (reversed(above[-_ENTRY_LINES:]), below[:_ENTRY_LINES]):
+        for line in lines:
+            if not line.strip():
+                break
+            cut = line.find(_PLACEHOLDER)
+            if cut != -1 and _named_entry(line[:cut]):
+                return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,6 +352,7 @@ def _under_mention_heading(masked: str, start: int) -> bool:
 
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*|[\u4e00-\u9fff]")
 MODEL_FILE = Path(__file__).with_name("official_model.json")
+_NAME_WINDOW = 4000
 
 
 def _line_of(masked: str, start: int) -> str:
@@ -257,35 +361,45 @@ def _line_of(masked: str, start: int) -> str:
     return masked[lo:start].rpartition("\n")[2]
 
 
-def _features(masked: str, start: int, end: int, source: str, repo: str) -> str:
+def _features(masked: str, lowered: str, start: int, end: int, repo: str,
+              found: bool | None) -> str:
     """The link's context as tagged tokens: words before (``b:``), after (``a:``), bigrams, the
     three nearest words, and structure: the rules' verdict, list item, table row, heading,
-    first person, a known library, the link's kind, whether its name recurs in the text."""
+    an entry of a list of named links, first person, a known library, whether its name recurs
+    in the text. ``lowered`` is ``masked.lower()`` and ``found`` the rules' verdict, both
+    computed once by the caller."""
     before = [w for word in _before(masked, start) for w in _WORD.findall(word.lower())]
     after = _WORD.findall(_after(masked, end).lower())
     feats = [f"b:{w}" for w in before] + [f"a:{w}" for w in after]
     feats += [f"b2:{x}_{y}" for x, y in zip(before, before[1:], strict=False)]
     feats += [f"near:{w}" for w in before[-3:]]
-    feats.append(f"src:{source}")
     if not before:
         feats.append("b:<none>")
-    found = verdict(masked, start, end, repo)
     feats.append(f"rule:{'none' if found is None else 'own' if found else 'mention'}")
-    line = _line_of(masked, start).lstrip()
-    if line[:1] in ("-", "*", "+") or line[:2].rstrip(".").isdigit() or line.startswith("\\item"):
-        feats.append("s:list")
-    if "|" in line:
-        feats.append("s:table")
-    if _under_mention_heading(masked, start):
-        feats.append("s:mention-heading")
-    if _FIRST_PERSON.search(" ".join(_before(masked, start))):
-        feats.append("s:first-person")
-    if repo in KNOWN_LIBRARIES:
-        feats.append("s:library")
-    name = repo.rpartition("/")[2]
-    if len(name) > 3 and masked.lower().count(name) > masked.lower().count(repo):
-        feats.append("s:name-recurs")
+    feats += _structure(masked, lowered, start, end, repo)
     return " ".join(feats)
+
+
+def _structure(masked: str, lowered: str, start: int, end: int, repo: str) -> list[str]:
+    """The structure tokens of ``_features`` (``s:...``)."""
+    raw_line = _line_of(masked, start)
+    line = raw_line.lstrip()
+    name = repo.rpartition("/")[2]
+    # Counted within a bounded window (an arXiv abstract is shorter than one side of it, so on
+    # real fields this is the whole text): a 1 MB field with 1,000 links stays fast.
+    near = lowered[max(0, start - _NAME_WINDOW):end + _NAME_WINDOW]
+    flags = {
+        "s:list": (line[:1] in ("-", "*", "+") or line[:2].rstrip(".").isdigit()
+                   or line.startswith("\\item")),
+        "s:table": "|" in line,
+        "s:mention-heading": _under_mention_heading(masked, start),
+        "s:named-list": _in_named_list(masked, start, end),
+        "s:entry": _entry_name(raw_line) is not None,
+        "s:first-person": _FIRST_PERSON.search(" ".join(_before(masked, start))) is not None,
+        "s:library": repo in KNOWN_LIBRARIES,
+        "s:name-recurs": len(name) > 3 and near.count(name) > near.count(repo),
+    }
+    return [tag for tag, present in flags.items() if present]
 
 
 class _HasRepo(Protocol):
@@ -299,19 +413,28 @@ class _HasRepo(Protocol):
 L = TypeVar("L", bound=_HasRepo)
 
 
-def _field_contexts(text: str, source: str) -> list[tuple[str, str]]:
+def span_context(masked: str, lowered: str, span: Span, found: bool | None) -> tuple[str, str]:
+    """(features, repo) of one keyed span, given the field's masked text, its lower case and
+    the rules' verdict on the span (so a caller that judged it already pays once)."""
+    repo = span.repo or ""
+    return _features(masked, lowered, span.start, span.end, repo, found), repo
+
+
+def _field_contexts(text: str) -> list[tuple[str, str]]:
     """(features, repo) for every keyed URL in one field."""
     if not isinstance(text, str) or not text or not has_hint(text):
         return []
     text = prepare(text)
     spans = find_spans(text)
     masked = mask(text, spans)
-    return [(_features(masked, s.start, s.end, source, s.repo), s.repo) for s in spans if s.repo]
+    lowered = masked.lower()
+    return [span_context(masked, lowered, s, verdict(masked, s.start, s.end, s.repo))
+            for s in spans if s.repo]
 
 
 def context_features(abstract: str, comment: str | None) -> list[tuple[str, str]]:
     """(features, repo) for each mention of a link in a paper, abstract first."""
-    return _field_contexts(abstract, "abstract") + _field_contexts(comment or "", "comment")
+    return _field_contexts(abstract) + _field_contexts(comment or "")
 
 
 @dataclass(frozen=True)
@@ -325,12 +448,13 @@ class OfficialModel:
         z = self.bias + sum(self.weights.get(f, 0.0) for f in set(features.split()))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
+    def own(self, contexts: Iterable[tuple[str, str]]) -> set[str]:
+        """The keys with at least one mention judged own, from (features, repo) pairs."""
+        return {repo for features, repo in contexts if self.probability(features) >= 0.5}
+
     def relabel(self, abstract: str, comment: str | None, links: Iterable[L]) -> list[L]:
         """The same links, each official when any of its mentions is judged own."""
-        own: set[str] = set()
-        for features, repo in context_features(abstract, comment):
-            if self.probability(features) >= 0.5:
-                own.add(repo)
+        own = self.own(context_features(abstract, comment))
         return [replace(lk, official=lk.repo in own) for lk in links]  # type: ignore[type-var]
 
     def to_json(self) -> dict[str, Any]:

@@ -81,10 +81,12 @@ _SHORTENERS = frozenset({"git.io", "bit.ly", "aka.ms", "tinyurl.com", "goo.gl", 
 _DOCS_SUFFIXES = (".readthedocs.io", ".readthedocs.org", ".rtfd.io")
 _PAGE_INDEX = frozenset({"index.html", "index.htm"})
 _GITHUB_HOSTS = frozenset({"github.com", "raw.githubusercontent.com", "colab.research.google.com",
-                           "gist.github.com"})
+                           "gist.github.com", "github.dev", "raw.github.com", "codeload.github.com",
+                           "api.github.com", "vscode.dev"})
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
-_SSH = re.compile(r"^(?:ssh://)?git@([A-Za-z0-9.-]+)[:/](.*)$")
+# pip's and git's forms: "git+https://", "git+ssh://git@host/", "git://host/".
+_SSH = re.compile(r"^(?:(?:git\+)?ssh://)?git@([A-Za-z0-9.-]+)[:/](.*)$", re.IGNORECASE)
 _HOST = re.compile(r"(?:[a-z0-9-]+\.)+[a-z]{2,63}")
 
 Result = tuple[str, str, str]
@@ -203,6 +205,10 @@ def _split_url(url: str) -> tuple[str, list[str]] | None:
     if not _HOST.fullmatch(host):
         return None
     segs = [s for s in path.lower().split("/") if s]
+    for i, seg in enumerate(segs):
+        if "@" in seg:  # pip's "owner/name.git@v0.4": the path ends at the ref
+            segs = [*segs[:i], seg.partition("@")[0]] if seg[0] != "@" else segs[:i]
+            break
     if segs and segs[-1].strip("."):  # "huggingface.co/spaces.git" is huggingface.co/spaces
         segs[-1] = _strip_name(segs[-1])
     return host, segs
@@ -210,8 +216,13 @@ def _split_url(url: str) -> tuple[str, list[str]] | None:
 
 def _github_family(host: str, segs: list[str]) -> Result | None:
     """github.com and the hosts that stand for a GitHub repository or page."""
-    if host in ("github.com", "raw.githubusercontent.com"):
-        return _github(segs) if segs else None
+    if host in ("github.com", "raw.githubusercontent.com", "github.dev", "raw.github.com",
+                "codeload.github.com"):
+        return _github(segs) if segs else None  # github.dev: GitHub's editor on the repository
+    if host == "api.github.com":
+        return _github(segs[1:]) if segs[:1] == ["repos"] and len(segs) > 2 else None
+    if host == "vscode.dev":
+        return _github(segs[1:]) if segs[:1] == ["github"] and len(segs) > 2 else None
     if host == "colab.research.google.com":
         return _github(segs[1:]) if segs[:1] == ["github"] and len(segs) > 2 else None
     if host == "gist.github.com":
@@ -283,7 +294,7 @@ _CODE_HOSTS = (r"(?:[a-z0-9-]{1,63}\.){0,4}"
 _URL = re.compile(
     # A scheme may be glued to the word before it ("available athttps://"); a bare code host
     # may follow a digit (a footnote mark) but not a letter, a dot, "@" or "/"; SSH remotes.
-    rf"(?:https?://|(?:\bssh://|(?<![A-Za-z_.@/-]))git@(?=(?:{_CODE_HOSTS})[:/])"
+    rf"(?:https?://|\bgit://|(?:\bssh://|(?<![A-Za-z_.@/-]))git@(?=(?:{_CODE_HOSTS})[:/])"
     rf"|(?<![A-Za-z_.@/-])(?=(?:{_CODE_HOSTS})(?![\w-])))"
     rf"{_URL_CHARS}+",
     re.IGNORECASE | re.ASCII,  # ASCII: no Unicode look-alikes (Kelvin sign, long s) in hosts
@@ -298,14 +309,14 @@ _TRAIL = ".,;:!?*'"
 _MAX_JOINS = 3
 # Where a URL can start: a scheme, an SSH remote, or the name of a code host (the full pattern
 # is tried only there). Every match of _URL starts at, or a host token before, one of these.
-_ANCHOR_PATTERN = (r"https?://|ssh://|git@|(?:github|githubusercontent|gitlab|bitbucket|codeberg"
+_ANCHOR_PATTERN = (r"https?://|git://|ssh://|git@|(?:github|githubusercontent|gitlab|bitbucket|codeberg"
                    r"|huggingface|hf|sourceforge|gitee|framagit|sr|salsa|readthedocs|git|gitea"
                    r"|forgejo|gogs)\.")
 _ANCHOR_ANY_CASE = re.compile(_ANCHOR_PATTERN, re.IGNORECASE | re.ASCII)
 # The same on lower-cased text, written with a leading character class: the regex engine then
 # skips ahead in C to the next possible first letter (IGNORECASE turns that optimisation off).
 _ANCHOR = re.compile(
-    r"[hsgbcfr](?:ttps?://|sh://|it@|(?:ithub|ithubusercontent|itlab|itbucket|odeberg"
+    r"[hsgbcfr](?:ttps?://|it://|sh://|it@|(?:ithub|ithubusercontent|itlab|itbucket|odeberg"
     r"|uggingface|f|ourceforge|itee|ramagit|r|alsa|eadthedocs|it|itea|orgejo|ogs)\.)", re.ASCII)
 _HOST_BACK = 256  # a host token is at most 253 characters
 # Links kept per field: an arXiv abstract has at most a few dozen; the bound keeps any input,
@@ -393,12 +404,8 @@ def https(url: str) -> str:
     ssh = _SSH.match(url)
     if ssh:
         return "https://" + ssh.group(1) + "/" + ssh.group(2)
-    low = url[:8].lower()
-    if low.startswith("https://"):
-        return "https://" + _without_userinfo(url[8:])
-    if low.startswith("http://"):
-        return "https://" + _without_userinfo(url[7:])
-    return "https://" + _without_userinfo(url)
+    scheme = _SCHEME.match(url)  # https://, http://, git://
+    return "https://" + _without_userinfo(url[scheme.end():] if scheme else url)
 
 
 def _url_at(text: str, anchor: re.Match[str]) -> re.Match[str] | None:

@@ -107,3 +107,73 @@ def test_the_committed_model_loads_and_the_judge_is_named() -> None:
     features = context_features(f"Our code is at {URL}.", None)[0][0]
     assert "rule:own" in features.split()
     assert model.probability(features) > 0.5
+
+
+def _official(text: str) -> list[bool]:
+    return [lk.official for lk in extract_links(text, "abstract")]
+
+
+def test_a_named_list_after_references_in_code_comments_is_a_mention() -> None:
+    text = ("# ----------------\n# References:\n# DeiT: https://github.com/facebookresearch/deit\n"
+            "# BEiT: https://github.com/microsoft/unilm/tree/master/beit\n"
+            "# MAE: https://github.com/facebookresearch/mae\n# ----------------")
+    assert _official(text) == [False, False, False]
+
+
+@pytest.mark.parametrize("label", ["References", "Resources", "Related projects", "See also"])
+def test_a_label_line_that_lists_others_work_is_a_heading(label: str) -> None:
+    text = f"{label}:\n\n- [tool]({URL})"
+    assert _official(text) == [False]
+
+
+def test_a_label_on_the_links_line_introduces_others_work() -> None:
+    assert _official(f"References: DeiT: {URL}") == [False]
+    assert _official(f"Related: {URL}") == [False]
+
+
+def test_a_third_party_inventory_is_a_mention() -> None:
+    text = ("Current inclusions within this `third_party` directory:\n\n- linguist\n"
+            "  - Use: Source of language information.\n"
+            f"  - Repository: [github-linguist/linguist]({URL})\n")
+    assert _official(text) == [False]
+
+
+def test_a_table_or_list_of_named_repositories_is_a_mention() -> None:
+    text = (f"| [a/b]({URL}) | 62,180 | AGPL-3.0 |\n"
+            "| [c/d](https://github.com/c/d) | 91,056 | Apache-2.0 |")
+    assert _official(text) == [False, False]
+    text = (f"- [fairseq](https://github.com/x/fairseq): a seq2seq library\n"
+            f"- [pyg](https://www.pyg.org), [tf_geometric]({URL}): graph networks")
+    assert _official(text) == [False, False]
+
+
+@pytest.mark.parametrize("text", [
+    # own labels, the first person or an own cue keep a list of links the authors'
+    f"Code: {URL}\nModels: https://huggingface.co/a/b",
+    f"- [Code]({URL})\n- [Project page](https://a.github.io/b)",
+    f"- [SparseRCNN]({URL}): our implementation\n- [X](https://github.com/a/c): ours too",
+    f"- [SparseRCNN]({URL}): code for the paper\n- [X](https://github.com/a/c): ours",
+    # one named link alone is not a list
+    f"- [tool]({URL})",
+])
+def test_lists_that_stay_own(text: str) -> None:
+    assert all(_official(text))
+
+
+def test_a_typo_base_on_is_still_a_mention() -> None:
+    text = f"Improved evaluation codes for captioning metrics (base on [coco-caption]({URL}))."
+    assert _official(text) == [False]
+
+
+def test_paper_links_uses_the_judge_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``paper_links`` applies the learned model when the judge is "model" (the crawl's default
+    is ``JUDGE``); the rules stay the rules."""
+    import crawler.links as links_mod
+
+    text = f"We build on the public toolkit at {URL} and extend it."
+    assert [lk.official for lk in paper_links(text, None, judge="rules")] == [False]
+    always_own = OfficialModel(weights={}, bias=4.0)
+    monkeypatch.setattr(links_mod, "_model", lambda: always_own)
+    assert [lk.official for lk in paper_links(text, None, judge="model")] == [True]
+    assert [lk.official for lk in paper_links(text, None)] == (
+        [True] if JUDGE == "model" else [False])

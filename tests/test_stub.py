@@ -66,3 +66,22 @@ def test_gzip_drop_hang_and_drip() -> None:
 def test_fault_actions_are_checked() -> None:
     with pytest.raises(ValueError):
         Fault("x", action="explode")
+
+
+def test_the_arxiv_stand_in_wraps_each_line_on_its_own() -> None:
+    """Hard wrapping at 76 columns breaks long lines only: a line break the text has stays and a
+    short line is never broken (counting across line breaks split '# DeiT: URL' entries)."""
+    from datetime import UTC, datetime
+
+    from support.arxiv_server import Paper, _wrap, render_entry
+
+    entries = ["# " + "-" * 56, "# References:", "# DeiT: https://github.com/facebookresearch/deit",
+               "# BEiT: https://github.com/microsoft/unilm/tree/master/beit"]
+    text = "\n".join(entries) + "\n" + "word " * 30
+    lines = _wrap(text).split("\n")
+    assert lines[:4] == entries
+    assert len(lines) > 5 and all(len(line) <= 76 for line in lines)
+    paper = Paper(arxiv_id="2412.00001", title="t", abstract=text, comment=None,
+                  published=datetime(2024, 12, 1, tzinfo=UTC), primary="cs.CV",
+                  categories=["cs.CV"], wrap=False)
+    assert text.strip() in render_entry(paper)

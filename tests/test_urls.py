@@ -122,7 +122,7 @@ def test_labelled_file_is_usable_end_to_end() -> None:
     """Every record carries what the crawl fixture needs, with keys in the documented form."""
     records = [json.loads(line) for line in
                (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert {r["split"] for r in records} == {"tune", "held", "held2"}
+    assert {r["split"] for r in records} == {"tune", "held", "held2", "held3"}
     assert {r["set"] for r in records} == {"arxiv", "mention"}
     for r in records:
         assert set(r) >= {"id", "set", "split", "origin", "abstract", "comment", "links"}
@@ -140,17 +140,40 @@ def test_labelled_file_is_usable_end_to_end() -> None:
 
 
 def test_second_round_records_have_addresses_and_a_hashed_split() -> None:
-    """Records added in the second round (held2 or later ids) name a real address, and their
-    split is the hash rule fixed before any run: held2 when sha256's first byte is even."""
+    """Records added in the second round (ids after the first round's, up to arxiv-172 and
+    mention-063) name a real address, and their split is the hash rule fixed before any run:
+    held2 when sha256's first byte is even."""
     records = [json.loads(line) for line in
                (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
     first_round = {"arxiv": 55, "mention": 39}
-    second = [r for r in records if int(r["id"].split("-")[1]) > first_round[r["set"]]]
+    second_round = {"arxiv": 172, "mention": 63}
+    second = [r for r in records
+              if first_round[r["set"]] < int(r["id"].split("-")[1]) <= second_round[r["set"]]]
     assert len(second) >= 140
     for r in second:
         assert r["origin"].startswith(("https://arxiv.org/abs/", "https://github.com/")), r["id"]
         digest = hashlib.sha256((r["abstract"] + "\x00" + (r["comment"] or "")).encode()).digest()
         assert r["split"] == ("held2" if digest[0] % 2 == 0 else "tune"), r["id"]
+
+
+def test_third_round_records_are_the_held_out_part() -> None:
+    """The third round (after arxiv-172 and mention-063) is held3 whole, committed before any
+    run on it: at least 80 records, 25 of them sentences that link others' code. Each names
+    where it was read: an arXiv page or a mirror's address, or for a sentence found by the code
+    index's exact-string search, that index's file id ("id:..."), as the first round's do."""
+    records = [json.loads(line) for line in
+               (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
+    second_round = {"arxiv": 172, "mention": 63}
+    third = [r for r in records if int(r["id"].split("-")[1]) > second_round[r["set"]]]
+    assert {r["split"] for r in third} == {"held3"}
+    assert all(r["split"] != "held3" for r in records if r not in third)
+    assert len(third) >= 80 and sum(r["set"] == "mention" for r in third) >= 25
+    for r in third:
+        assert r["origin"].startswith(("https://", "id:")), r["id"]
+    texts = [(r["abstract"], r["comment"]) for r in records]
+    assert len(set(texts)) == len(texts)
+    origins = [r["origin"] for r in records if not r["origin"].startswith("id:")]
+    assert len(set(origins)) == len(origins)
 
 
 @pytest.mark.parametrize("text", [
@@ -184,3 +207,26 @@ def test_a_field_keeps_at_most_max_spans_links() -> None:
     text = " ".join(f"github.com/o/r{i}" for i in range(MAX_SPANS + 50))
     links = extract_links(text, "abstract")
     assert len(links) == MAX_SPANS and links[-1].repo == f"github.com/o/r{MAX_SPANS - 1}"
+
+
+@pytest.mark.parametrize("text", [
+    "pip install 'git+https://github.com/o/r.git@v0.4#egg=x'",      # pip's VCS form with a ref
+    "pip install git+https://github.com/o/r@main#egg=r",
+    'pip install "git+https://github.com/o/r.git@refs/heads/dev#egg=r"',
+    "pip install git+ssh://git@github.com/o/r.git@main",
+    "git clone git://github.com/o/r.git",
+    "tailored from https://github.dev/o/r/blob/main/src",            # GitHub's web editor
+    "https://vscode.dev/github/o/r",
+    "https://raw.github.com/o/r/master/setup.py",
+    "https://codeload.github.com/o/r/zip/master",
+    "https://api.github.com/repos/o/r/releases",
+])
+def test_pip_git_and_editor_forms_give_the_repository(text: str) -> None:
+    assert repos(text) == GH
+
+
+def test_a_ref_in_the_path_is_not_kept_in_the_key() -> None:
+    assert normalise("https://gitlab.com/g/p.git@v1") == ("gitlab.com/g/p", "gitlab.com", "gitlab")
+    assert normalise("https://github.dev/o/r") == ("github.com/o/r", "github.com", "github")
+    [link] = extract_links("git clone git://github.com/o/r.git", "abstract")
+    assert link.url == "https://github.com/o/r.git"

@@ -55,6 +55,9 @@ class Paper:
     comment: str | None = None
     journal_ref: str | None = None
     doi: str | None = None
+    # Hard-wrap the abstract and comment at 76 columns as arXiv does (False: serve them exactly
+    # as given, for text recorded as arXiv or a mirror already showed it).
+    wrap: bool = True
 
     @property
     def last_updated(self) -> datetime:
@@ -240,16 +243,20 @@ def _ts(dt: datetime) -> str:
 
 
 def _wrap(text: str, width: int = 76) -> str:
-    """arXiv's metadata is hard-wrapped: reproduce that (links broken by line wraps included)."""
-    lines, line = [], ""
-    for word in text.split(" "):
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}" if line else word
-    lines.append(line)
-    return "\n".join(lines)
+    """arXiv's metadata is hard-wrapped: reproduce that (links broken by line wraps included).
+    Each line of the text is wrapped on its own: a line break the text already has stays, and a
+    line no longer than ``width`` is never broken."""
+    out: list[str] = []
+    for source_line in text.split("\n"):
+        line = ""
+        for word in source_line.split(" "):
+            if line and len(line) + 1 + len(word) > width:
+                out.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        out.append(line)
+    return "\n".join(out)
 
 
 def render_entry(p: Paper, oversized: dict[str, int] | None = None) -> str:
@@ -258,7 +265,7 @@ def render_entry(p: Paper, oversized: dict[str, int] | None = None) -> str:
     vid = f"{p.arxiv_id}v{p.version}"
     pad = oversized or {}
     title = escape(_wrap(p.title)) + "x" * pad.get("title", 0)
-    abstract = escape(_wrap(p.abstract)) + "y" * pad.get("abstract", 0)
+    abstract = escape(_wrap(p.abstract) if p.wrap else p.abstract) + "y" * pad.get("abstract", 0)
     parts = [
         "  <entry>",
         f"    <id>http://arxiv.org/abs/{vid}</id>",
@@ -275,7 +282,7 @@ def render_entry(p: Paper, oversized: dict[str, int] | None = None) -> str:
                      ' rel="related"/>')
     if p.comment:
         parts.append(f'    <arxiv:comment xmlns:arxiv="http://arxiv.org/schemas/atom">'
-                     f"{escape(_wrap(p.comment))}</arxiv:comment>")
+                     f"{escape(_wrap(p.comment) if p.wrap else p.comment)}</arxiv:comment>")
     if p.journal_ref:
         parts.append(f'    <arxiv:journal_ref xmlns:arxiv="http://arxiv.org/schemas/atom">'
                      f"{escape(p.journal_ref)}</arxiv:journal_ref>")
