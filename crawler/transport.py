@@ -34,6 +34,8 @@ Errors::
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import json
 import socket
 import threading
@@ -202,22 +204,82 @@ class _Watchdog:
     """Shuts a connection's socket down when its deadline passes, and remembers having done it:
     a read woken that way can look like a short, complete answer, which it is not."""
 
-    def __init__(self, conn: Any, seconds: float) -> None:
+    def __init__(self, conn: Any, at: float) -> None:
         self.fired = False
+        self.cancelled = False
+        self.at = at
         self._conn = conn
-        self._timer = threading.Timer(seconds, self._shut)
-        self._timer.daemon = True
-        self._timer.start()
+        # Shutting and cancelling exclude each other: once the request is done, its
+        # connection goes back to the pool and must not be shut under the next request.
+        self._lock = threading.Lock()
 
-    def _shut(self) -> None:
-        self.fired = True
-        sock = getattr(self._conn, "sock", None)
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+    def shut(self) -> None:
+        with self._lock:
+            if self.cancelled:
+                return
+            self.fired = True
+            sock = getattr(self._conn, "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
     def cancel(self) -> None:
-        self._timer.cancel()
+        with self._lock:
+            self.cancelled = True
+
+
+class _Watchdogs:
+    """One thread watches every request's deadline (not a thread per request: a census makes
+    hundreds of thousands). It sleeps in short steps while a request is in flight and waits
+    untimed when none is, so it needs no timed wait between threads."""
+
+    STEP = 0.05  # seconds: how late past its deadline a socket may be shut
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._heap: list[tuple[float, int, _Watchdog]] = []
+        self._order = itertools.count()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, conn: Any, seconds: float) -> _Watchdog:
+        watch = _Watchdog(conn, time.monotonic() + seconds)
+        with self._lock:
+            heapq.heappush(self._heap, (watch.at, next(self._order), watch))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="survey-deadlines",
+                                                daemon=True)
+                self._thread.start()
+        self._wake.set()
+        return watch
+
+    def _due(self) -> tuple[_Watchdog | None, float | None]:
+        """The watch whose deadline passed (popped), or the seconds to the next (None: idle)."""
+        with self._lock:
+            while self._heap and self._heap[0][2].cancelled:
+                heapq.heappop(self._heap)
+            if not self._heap:
+                return None, None
+            left = self._heap[0][0] - time.monotonic()
+            if left <= 0:
+                return heapq.heappop(self._heap)[2], 0.0
+            return None, left
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            while True:
+                watch, left = self._due()
+                if watch is not None:
+                    watch.shut()
+                elif left is None:
+                    break
+                else:
+                    time.sleep(min(left, self.STEP))
+
+
+_WATCHDOGS = _Watchdogs()
 
 
 class DeadlinePassed(ReadTimeoutError):
@@ -234,7 +296,7 @@ class _DeadlineMixin:
         left = deadline - time.monotonic()
         if left <= 0:
             raise DeadlinePassed(self, url, "the request's deadline passed")  # type: ignore[arg-type]
-        watchdog = _Watchdog(conn, left)
+        watchdog = _WATCHDOGS.arm(conn, left)
         try:
             response = super()._make_request(conn, method, url, *args, **kw)  # type: ignore[misc]
         except Exception as exc:
