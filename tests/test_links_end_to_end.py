@@ -10,9 +10,6 @@ classify) runs on a fixed clock, the export is read back, and its (arxiv_id, rep
 rows are compared with the labels. The errors are counted the way
 ``benchmarks/links_official_eval.py`` counts them and may not exceed what it measured on the
 same records (``analysis/data/links_eval.json``).
-
-The test servers are imported from ``tests/`` as they are on main today (they are moving to
-``tests/support/``).
 """
 
 from __future__ import annotations
