@@ -19,7 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from survey.core.vocab import REPOSITORY_KINDS, LinkSource
-from survey.store.papers import LinkRecord, begin_touch, rebuild_touched, touch
+from survey.store.papers import (
+    LinkRecord,
+    begin_touch,
+    published_between,
+    rebuild_touched,
+    touch,
+)
 
 
 @dataclass(frozen=True)
@@ -209,14 +215,9 @@ def hf_candidates(conn: sqlite3.Connection, *, since: str | None, until: str | N
     a year old then) without getting a repository back. Old-style ids (``cs/0601001``) are left
     out: Hugging Face indexes papers by new-style ids only.
     """
-    where = ["p.arxiv_id NOT LIKE '%/%'"]
-    params: list[object] = []
-    if since:
-        where.append("p.published >= ?")
-        params.append(since)
-    if until:
-        where.append("p.published < ?")
-        params.append(until)
+    bounds, bound_params = published_between(since, until)
+    where = ["p.arxiv_id NOT LIKE '%/%'", *bounds]
+    params: list[object] = [*bound_params]
     sql = f"""
         SELECT p.arxiv_id, p.published FROM papers p
         LEFT JOIN hf_asks h ON h.arxiv_id = p.arxiv_id

@@ -20,6 +20,20 @@ from dataclasses import dataclass
 from survey.core.vocab import LinkSource, WindowStatus
 
 
+def published_between(since: str | None, until: str | None) -> tuple[list[str], list[str]]:
+    """SQL conditions and their parameters bounding ``p.published`` (the papers table as
+    ``p``; ``until`` exclusive), none for a bound that is not given."""
+    where: list[str] = []
+    params: list[str] = []
+    if since:
+        where.append("p.published >= ?")
+        params.append(since)
+    if until:
+        where.append("p.published < ?")
+        params.append(until)
+    return where, params
+
+
 @dataclass(frozen=True)
 class PaperRecord:
     """One ``papers`` row (dates as stored: ISO 8601 UTC with seconds)."""

@@ -11,6 +11,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from survey.store.papers import published_between
+
 Rows = tuple[list[str], list[tuple[Any, ...]]]
 
 
@@ -23,17 +25,10 @@ def paper_repo_links(conn: sqlite3.Connection, *, exclude_kinds: Sequence[str] =
     """One row per (paper, canonical repository): paper rowid, arxiv_id, published day,
     primary category, repo, official, label (``unknown`` when unclassified), status, and the
     repository's creation day. ``since``/``until`` bound ``published`` (``until`` exclusive)."""
-    where: list[str] = []
-    params: list[str] = []
+    where, params = published_between(since, until)
     if exclude_kinds:
-        where.append(f"x.kind NOT IN ({','.join('?' * len(exclude_kinds))})")
-        params.extend(exclude_kinds)
-    if since:
-        where.append("p.published >= ?")
-        params.append(since)
-    if until:
-        where.append("p.published < ?")
-        params.append(until)
+        where.insert(0, f"x.kind NOT IN ({','.join('?' * len(exclude_kinds))})")
+        params[:0] = exclude_kinds
     sql = f"""
         SELECT p.rowid AS paper, p.arxiv_id, substr(p.published, 1, 10) AS published,
                p.primary_category AS "primary", x.repo, x.official,
