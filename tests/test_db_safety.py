@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from support.schema import database_at_schema
 from synthetic import add_paper_with_code
 from typer.testing import CliRunner
 
@@ -128,15 +129,7 @@ def test_writers_leave_the_database_as_one_file(survey_db: Path) -> None:
 
 def _older_database(path: Path) -> None:
     """A survey database as version 0.1 left it: migrations 1 and 30, no application_id."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE schema_migrations (number INTEGER PRIMARY KEY, name TEXT NOT"
-                 " NULL, applied_at TEXT NOT NULL)")
-    for mig in migrations():
-        if mig.number <= 30:
-            conn.executescript(mig.sql)
-            conn.execute("INSERT INTO schema_migrations VALUES (?, ?, 'x')",
-                         (mig.number, mig.name))
+    conn = database_at_schema(path, 30)
     conn.commit()
     conn.close()
 

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
-from survey.core.db import migrations, open_write, transaction
+from support.schema import database_at_schema
+
+from survey.core.db import open_write, transaction
 from survey.store.papers import LinkRecord, replace_text_links
 
 
 def _legacy_database(path: Path) -> None:
     """A database at schema 31 (before link sources) with a paper and two text links."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE schema_migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-                 " applied_at TEXT NOT NULL)")
-    for mig in migrations():
-        if mig.number <= 31:
-            conn.executescript(mig.sql)
-            conn.execute("INSERT INTO schema_migrations VALUES (?, ?, 'x')",
-                         (mig.number, mig.name))
+    conn = database_at_schema(path, 31)
     conn.execute("INSERT INTO papers (arxiv_id, version, title, abstract, primary_category,"
                  " categories, authors, published, updated, harvested_at) VALUES"
                  " ('2401.00001', 1, 't', 'a', 'cs.LG', 'cs.LG', '[]', 'x', 'x', 'x')")
