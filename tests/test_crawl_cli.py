@@ -16,13 +16,14 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from support import cli
 from support.arxiv_server import ArxivServer, in_scope, make_corpus
+from support.cli import spawn
 from support.local_github import github_env
 
 from crawler.links import paper_links
@@ -31,24 +32,9 @@ SINCE, UNTIL = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 5, 1, tzinfo=UTC
 
 
 def survey(*args: str, env: dict[str, str] | None = None, timeout: float = 60
-           ) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items()
-                if not k.startswith(("SURVEY_", "GITHUB_"))}
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-c", "from survey.cli import main; main()", *args],
-        capture_output=True, text=True, env=full_env, timeout=timeout,
-    )
-
-
-def spawn(*args: str, env: dict[str, str]) -> subprocess.Popen:
-    full_env = {k: v for k, v in os.environ.items()
-                if not k.startswith(("SURVEY_", "GITHUB_"))}
-    full_env.update(env)
-    return subprocess.Popen(
-        [sys.executable, "-c", "from survey.cli import main; main()", *args],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=full_env,
-    )
+           ) -> subprocess.CompletedProcess[str]:
+    """``support.cli.survey`` with this module's shorter time limit."""
+    return cli.survey(*args, env=env, timeout=timeout)
 
 
 def checksum(db: Path, *, skip: tuple[str, ...] = ()) -> str:
