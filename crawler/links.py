@@ -77,7 +77,7 @@ def _merge(judged: list[Judged]) -> list[Link]:
 
 
 def _judged(text: str, source: str,
-            contexts: list[tuple[str, str]] | None = None) -> list[Judged]:
+            contexts: list[tuple[list[str], str]] | None = None) -> list[Judged]:
     """Every keyed link in one field with its verdict (True, False or None for no cue). With
     ``contexts``, also appends the learned model's (features, repo) for every keyed mention,
     from the same pass (``crawler.official.context_features`` gives the same pairs)."""
@@ -122,7 +122,7 @@ def _model() -> OfficialModel:
 def paper_links(abstract: str, comment: str | None, judge: str = JUDGE) -> list[Link]:
     """A paper's links: abstract's first, then the comment's, deduplicated by key, each
     ``official`` as ``judge`` says ("rules" or "model")."""
-    contexts: list[tuple[str, str]] | None = [] if judge == "model" else None
+    contexts: list[tuple[list[str], str]] | None = [] if judge == "model" else None
     links = _merge(_judged(abstract or "", "abstract", contexts)
                    + _judged(comment or "", "comment", contexts))
     if contexts is not None and links:

@@ -89,6 +89,7 @@ _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]")
 # Markup around a line's text: list and quote marks, comment marks, bold, LaTeX items.
 _LINE_MARKS = re.compile(r"^[ \t]*(?:[-*+>|#]+[ \t]*|\d{1,2}[.)][ \t]+|\\item\b[ \t]*)*")
 _LABEL_WORDS = 8  # a line ending in ":" of at most this many words is a label ("References:")
+_LABEL_ENDS = (":", "ï¼š", "*", "_")  # the last character of any label line (see _is_label)
 
 # Widely used frameworks and toolkits (keys): papers build on them far more often than they
 # release them, so a link to one is a mention unless its sentence says "our"/"we release". The
@@ -274,6 +275,10 @@ def _heading_above(masked: str, start: int) -> str | None:
     lo = max(0, start - _CONTEXT_CHARS)
     lines = masked[lo:start].split("\n")[:-1]
     for line in reversed(lines):
+        # Only a line with "#" or one ending in ":" or a bold mark can be a heading: a cheap
+        # test first (most lines of an abstract are neither), the full ones after.
+        if "#" not in line and line.rstrip()[-1:] not in _LABEL_ENDS:
+            continue
         if _PLACEHOLDER in line or not any(ch.isalpha() for ch in line):
             continue
         if _HEADING.match(line) or _is_label(line):
@@ -303,6 +308,7 @@ _NAME = re.compile(r"^(?:\*\*|__|`)?([\w][\w .+&'/-]{0,40}?)(?:\*\*|__|`)?\s*[:ï
 _ENTRY_LINES = 6
 
 
+@_cached
 def _entry_name(line: str) -> str | None:
     """The name of a list entry whose line begins with its link ("- [DeiT](URL)",
     "# DeiT: URL", "| [o/r](URL) |", "DeiT: URL"); None when the line is not such an entry."""
@@ -362,13 +368,15 @@ def _line_of(masked: str, start: int) -> str:
 
 
 def _features(masked: str, lowered: str, start: int, end: int, repo: str,
-              found: bool | None) -> str:
+              found: bool | None) -> list[str]:
     """The link's context as tagged tokens: words before (``b:``), after (``a:``), bigrams, the
     three nearest words, and structure: the rules' verdict, list item, table row, heading,
     an entry of a list of named links, first person, a known library, whether its name recurs
     in the text. ``lowered`` is ``masked.lower()`` and ``found`` the rules' verdict, both
     computed once by the caller."""
-    before = [w for word in _before(masked, start) for w in _WORD.findall(word.lower())]
+    sentence = " ".join(_before(masked, start))
+    # One findall over the joined words gives what one per word would: no match spans a space.
+    before = _WORD.findall(sentence.lower())
     after = _WORD.findall(_after(masked, end).lower())
     feats = [f"b:{w}" for w in before] + [f"a:{w}" for w in after]
     feats += [f"b2:{x}_{y}" for x, y in zip(before, before[1:], strict=False)]
@@ -376,18 +384,19 @@ def _features(masked: str, lowered: str, start: int, end: int, repo: str,
     if not before:
         feats.append("b:<none>")
     feats.append(f"rule:{'none' if found is None else 'own' if found else 'mention'}")
-    feats += _structure(masked, lowered, start, end, repo)
-    return " ".join(feats)
+    feats += _structure(masked, lowered, start, end, repo, sentence)
+    return feats
 
 
-def _structure(masked: str, lowered: str, start: int, end: int, repo: str) -> list[str]:
-    """The structure tokens of ``_features`` (``s:...``)."""
+def _structure(masked: str, lowered: str, start: int, end: int, repo: str,
+               sentence: str) -> list[str]:
+    """The structure tokens of ``_features`` (``s:...``); ``sentence`` is the words before."""
     raw_line = _line_of(masked, start)
     line = raw_line.lstrip()
     name = repo.rpartition("/")[2]
     # Counted within a bounded window (an arXiv abstract is shorter than one side of it, so on
     # real fields this is the whole text): a 1 MB field with 1,000 links stays fast.
-    near = lowered[max(0, start - _NAME_WINDOW):end + _NAME_WINDOW]
+    lo, hi = max(0, start - _NAME_WINDOW), end + _NAME_WINDOW
     flags = {
         "s:list": (line[:1] in ("-", "*", "+") or line[:2].rstrip(".").isdigit()
                    or line.startswith("\\item")),
@@ -395,9 +404,10 @@ def _structure(masked: str, lowered: str, start: int, end: int, repo: str) -> li
         "s:mention-heading": _under_mention_heading(masked, start),
         "s:named-list": _in_named_list(masked, start, end),
         "s:entry": _entry_name(raw_line) is not None,
-        "s:first-person": _FIRST_PERSON.search(" ".join(_before(masked, start))) is not None,
+        "s:first-person": _FIRST_PERSON.search(sentence) is not None,
         "s:library": repo in KNOWN_LIBRARIES,
-        "s:name-recurs": len(name) > 3 and near.count(name) > near.count(repo),
+        "s:name-recurs": (len(name) > 3
+                          and lowered.count(name, lo, hi) > lowered.count(repo, lo, hi)),
     }
     return [tag for tag, present in flags.items() if present]
 
@@ -413,9 +423,10 @@ class _HasRepo(Protocol):
 L = TypeVar("L", bound=_HasRepo)
 
 
-def span_context(masked: str, lowered: str, span: Span, found: bool | None) -> tuple[str, str]:
-    """(features, repo) of one keyed span, given the field's masked text, its lower case and
-    the rules' verdict on the span (so a caller that judged it already pays once)."""
+def span_context(masked: str, lowered: str, span: Span,
+                 found: bool | None) -> tuple[list[str], str]:
+    """(feature tokens, repo) of one keyed span, given the field's masked text, its lower case
+    and the rules' verdict on the span (so a caller that judged it already pays once)."""
     repo = span.repo or ""
     return _features(masked, lowered, span.start, span.end, repo, found), repo
 
@@ -428,8 +439,9 @@ def _field_contexts(text: str) -> list[tuple[str, str]]:
     spans = find_spans(text)
     masked = mask(text, spans)
     lowered = masked.lower()
-    return [span_context(masked, lowered, s, verdict(masked, s.start, s.end, s.repo))
-            for s in spans if s.repo]
+    contexts = (span_context(masked, lowered, s, verdict(masked, s.start, s.end, s.repo))
+                for s in spans if s.repo)
+    return [(" ".join(tokens), repo) for tokens, repo in contexts]
 
 
 def context_features(abstract: str, comment: str | None) -> list[tuple[str, str]]:
@@ -444,11 +456,15 @@ class OfficialModel:
     weights: dict[str, float]
     bias: float
 
-    def probability(self, features: str) -> float:
-        z = self.bias + sum(self.weights.get(f, 0.0) for f in set(features.split()))
+    def probability(self, features: str | Iterable[str]) -> float:
+        """P(own) of one link's features: a space-separated string or the tokens themselves
+        (the crawl's pass hands over tokens, so nothing is joined and split again)."""
+        tokens = features.split() if isinstance(features, str) else features
+        weights = self.weights
+        z = self.bias + sum(weights.get(f, 0.0) for f in set(tokens))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
-    def own(self, contexts: Iterable[tuple[str, str]]) -> set[str]:
+    def own(self, contexts: Iterable[tuple[str | Sequence[str], str]]) -> set[str]:
         """The keys with at least one mention judged own, from (features, repo) pairs."""
         return {repo for features, repo in contexts if self.probability(features) >= 0.5}
 

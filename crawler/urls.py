@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from survey.core.vocab import KINDS, REPOSITORY_KINDS, LinkKind
 
@@ -88,6 +89,7 @@ _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 # pip's and git's forms: "git+https://", "git+ssh://git@host/", "git://host/".
 _SSH = re.compile(r"^(?:(?:git\+)?ssh://)?git@([A-Za-z0-9.-]+)[:/](.*)$", re.IGNORECASE)
 _HOST = re.compile(r"(?:[a-z0-9-]+\.)+[a-z]{2,63}")
+_QUERY = re.compile(r"[?#]")
 
 Result = tuple[str, str, str]
 
@@ -193,11 +195,12 @@ def _page(host: str, segs: list[str], shown: str) -> Result | None:
 def _split_url(url: str) -> tuple[str, list[str]] | None:
     """Lower-case host (no www., port or user) and path segments (no query or fragment)."""
     url = url.strip()
-    ssh = _SSH.match(url)
+    ssh = _SSH.match(url) if "@" in url else None
     if ssh:
         url = ssh.group(1) + "/" + ssh.group(2)
-    rest = _SCHEME.sub("", url, count=1)
-    rest = re.split(r"[?#]", rest, maxsplit=1)[0]
+    scheme = _SCHEME.match(url)
+    rest = url[scheme.end():] if scheme else url
+    rest = _QUERY.split(rest, maxsplit=1)[0]
     host, _, path = rest.partition("/")
     host = host.rpartition("@")[2].split(":", 1)[0].rstrip(".").lower()
     if host.startswith("www."):
@@ -264,6 +267,16 @@ def normalise(url: str) -> tuple[str, str, str] | None:
     """
     if not isinstance(url, str):
         return None
+    return _normalise_cached(url) if len(url) <= _CACHED_URL else _normalise(url)
+
+
+# A URL at the end of a wrapped line is normalised twice (to decide the join, then as the span):
+# a small cache makes the second time free; the result is an immutable tuple. Only URLs of
+# ordinary length are cached, so the cache never holds more than 256 x 2 kB of outside text.
+_CACHED_URL = 2048
+
+
+def _normalise(url: str) -> tuple[str, str, str] | None:
     split = _split_url(url)
     if split is None:
         return None
@@ -277,6 +290,9 @@ def normalise(url: str) -> tuple[str, str, str] | None:
     if result is None or not REPO_KEY_PATTERN.fullmatch(result[0]):
         return None
     return result
+
+
+_normalise_cached = lru_cache(maxsize=256)(_normalise)
 
 
 # ---------------------------------------------------------------------------------------------
