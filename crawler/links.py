@@ -32,7 +32,7 @@ from crawler.urls import (
 __all__ = ["JUDGE", "KINDS", "LINKS_VERSION", "REPOSITORY_KINDS", "REPO_KEY_PATTERN", "Link",
            "LinkKind", "extract_links", "normalise", "paper_links"]
 
-LINKS_VERSION = "2.2"
+LINKS_VERSION = "2.3"
 
 # Which judge sets ``official`` in ``paper_links``: "rules" (crawler.official.verdict) or
 # "model" (the learned OfficialModel, weights in crawler/official_model.json). Chosen by

@@ -229,6 +229,13 @@ def explain(masked: str, start: int, end: int, repo: str = "") -> Reason:
             and not _OWN.search(around)):
         # "# References:\n# DeiT: URL\n# BEiT: URL", "| [o/r](URL) | 62,180 | MIT |"
         return Reason(False, None, "an entry of a list of named links to others' work")
+    after = _after(masked, end)
+    if _CREDIT.match(after) and not _FIRST_PERSON.search(around):
+        # "- Model: [GLM](URL) by Z.ai.", "[TensorFold](URL) by Ash Hart and contributors"
+        return Reason(False, "by", "credited to someone ('by ...' right after the link)")
+    if _cited(masked, start):
+        # '... "YOLOv8-Face: Pre-trained ... Models," GitHub repository. Available: URL'
+        return Reason(False, "Available:", "the address of a reference entry")
     marked = [i for i, word in enumerate(words) if _PLACEHOLDER in word]
     if marked:
         found = _nearest(" ".join(words[marked[-1] + 1:]), nearest_last=True)
@@ -241,6 +248,21 @@ def explain(masked: str, start: int, end: int, repo: str = "") -> Reason:
     if found is not None:
         return _reason(found, "after the link")
     return Reason(None, None, "no cue word around it: a bare link counts as the paper's own")
+
+
+# "by <someone>" right after a link credits its authors: not "by running", "by our team".
+_CREDIT = re.compile(r"by\s+(?!(?:the\s+)?(?:our|ours|us|we|me|this|these|it)\b)(?![a-z]+ing\b)"
+                     r"[\w@]", re.IGNORECASE)
+# A reference entry in the IEEE style ends in "[Online]. Available: URL" after a quoted title.
+_AVAILABLE_END = re.compile(r"available\s*:\s*$", re.IGNORECASE)
+_REFERENCE = re.compile(r"\[online\]|[,.][\"\u201d]", re.IGNORECASE)
+_REFERENCE_CHARS = 300
+
+
+def _cited(masked: str, start: int) -> bool:
+    """Whether the link is the address of a reference entry ('"Title," ... Available: URL')."""
+    window = masked[max(0, start - _REFERENCE_CHARS):start]
+    return _AVAILABLE_END.search(window) is not None and _REFERENCE.search(window) is not None
 
 
 def verdict(masked: str, start: int, end: int, repo: str = "") -> bool | None:

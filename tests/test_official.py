@@ -177,3 +177,23 @@ def test_paper_links_uses_the_judge_it_is_given(monkeypatch: pytest.MonkeyPatch)
     assert [lk.official for lk in paper_links(text, None, judge="model")] == [True]
     assert [lk.official for lk in paper_links(text, None)] == (
         [True] if JUDGE == "model" else [False])
+
+
+def test_a_link_credited_to_someone_is_a_mention() -> None:
+    """'by <someone>' right after a link names its authors, even after an own-looking label."""
+    assert _official(f"- Model: [GLM]({URL}) by Z.ai.\n- Data: [D](https://github.com/c/d)"
+                     " by Lab X.") == [False, False]
+    assert _official(f"- Engine: [TF]({URL}) by turboderp and contributors") == [False]
+    # not a credit: how to use it, or the authors themselves
+    assert _official(f"Code: {URL} by running `make`.") == [True]
+    assert _official(f"Code: {URL} by our team.") == [True]
+
+
+def test_the_address_of_a_reference_entry_is_a_mention() -> None:
+    """IEEE-style references end in 'Available: URL' after a quoted title: cited work."""
+    text = (f'We use the implementation provided by:\n\nlindevs,\n"YOLOv8-Face: Pre-trained '
+            f'Models,"\nGitHub repository.\nAvailable: {URL}')
+    assert _official(text) == [False]
+    assert _official(f'[3] A. Author, "A Tool," 2023. [Online]. Available: {URL}') == [False]
+    # "available:" without a reference entry keeps its own reading
+    assert _official(f"Our code is available: {URL}") == [True]
