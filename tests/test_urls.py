@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -122,7 +123,7 @@ def test_labelled_file_is_usable_end_to_end() -> None:
     """Every record carries what the crawl fixture needs, with keys in the documented form."""
     records = [json.loads(line) for line in
                (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert {r["split"] for r in records} == {"tune", "held", "held2", "held3"}
+    assert {r["split"] for r in records} == {"tune", "held", "held2", "held3", "held4"}
     assert {r["set"] for r in records} == {"arxiv", "mention"}
     for r in records:
         assert set(r) >= {"id", "set", "split", "origin", "abstract", "comment", "links"}
@@ -164,7 +165,9 @@ def test_third_round_records_are_the_held_out_part() -> None:
     records = [json.loads(line) for line in
                (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
     second_round = {"arxiv": 172, "mention": 63}
-    third = [r for r in records if int(r["id"].split("-")[1]) > second_round[r["set"]]]
+    third_round = {"arxiv": 233, "mention": 90}
+    third = [r for r in records
+             if second_round[r["set"]] < int(r["id"].split("-")[1]) <= third_round[r["set"]]]
     assert {r["split"] for r in third} == {"held3"}
     assert all(r["split"] != "held3" for r in records if r not in third)
     assert len(third) >= 80 and sum(r["set"] == "mention" for r in third) >= 25
@@ -174,6 +177,32 @@ def test_third_round_records_are_the_held_out_part() -> None:
     assert len(set(texts)) == len(texts)
     origins = [r["origin"] for r in records if not r["origin"].startswith("id:")]
     assert len(set(origins)) == len(origins)
+
+
+def _paper(origin: str) -> str:
+    """An arXiv page's paper id without scheme or version; any other origin as it is."""
+    found = re.search(r"arxiv\.org/abs/(\d{4}\.\d{4,5})", origin)
+    return found.group(1) if found else origin
+
+
+def test_fourth_round_records_are_the_held_out_part() -> None:
+    """The fourth round (after arxiv-233 and mention-090) is held4 whole, committed before any
+    run on it: at least 120 records, 50 of them real README or paper passages. arXiv cards are
+    named by their page as the mirror gives it (``http://arxiv.org/abs/...``); no paper is in
+    the set twice, however its page is written."""
+    records = [json.loads(line) for line in
+               (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
+    third_round = {"arxiv": 233, "mention": 90}
+    fourth = [r for r in records if int(r["id"].split("-")[1]) > third_round[r["set"]]]
+    assert {r["split"] for r in fourth} == {"held4"}
+    assert all(r["split"] != "held4" for r in records if r not in fourth)
+    assert len(fourth) >= 120 and sum(r["set"] == "mention" for r in fourth) >= 50
+    for r in fourth:
+        assert r["origin"].startswith(("https://", "http://", "id:")), r["id"]
+        if r["set"] == "arxiv":
+            assert r["via"].startswith("https://github.com/ArXCompass/"), r["id"]
+    papers = [_paper(r["origin"]) for r in records if not r["origin"].startswith("id:")]
+    assert len(set(papers)) == len(papers)
 
 
 @pytest.mark.parametrize("text", [
