@@ -372,7 +372,19 @@ def has_hint(text: str) -> bool:
 
 
 def _clean(raw: str) -> str:
-    """Strip trailing punctuation and unbalanced closing parentheses, in linear time."""
+    """Cut at the first unbalanced closing parenthesis (a Markdown link's ``)`` with the next
+    sentence glued on: ``[x](URL).We``), then strip trailing punctuation and unbalanced closing
+    parentheses, in linear time."""
+    if ")" in raw:
+        depth = 0
+        for i, ch in enumerate(raw):
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+                if depth < 0:
+                    raw = raw[:i]
+                    break
     end = len(raw)
     balance = raw.count("(") - raw.count(")")
     while end:

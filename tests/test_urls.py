@@ -259,3 +259,16 @@ def test_a_ref_in_the_path_is_not_kept_in_the_key() -> None:
     assert normalise("https://github.dev/o/r") == ("github.com/o/r", "github.com", "github")
     [link] = extract_links("git clone git://github.com/o/r.git", "abstract")
     assert link.url == "https://github.com/o/r.git"
+
+
+def test_a_markdown_link_with_the_next_sentence_glued_on() -> None:
+    """'[x](URL).We appreciate': the link ends at its closing parenthesis (found by held4)."""
+    links = extract_links("and [NeRFStudio](https://github.com/nerfstudio-project/nerfstudio)"
+                          ".We appreciate", "abstract")
+    assert [(lk.repo, lk.url) for lk in links] == [
+        ("github.com/nerfstudio-project/nerfstudio",
+         "https://github.com/nerfstudio-project/nerfstudio")]
+    # balanced parentheses inside a URL stay; an unbalanced one ends it
+    assert [lk.url for lk in extract_links(
+        "(see https://github.com/a/b/blob/main/x_(y).md) and https://github.com/d/e)x",
+        "abstract")] == ["https://github.com/a/b/blob/main/x_(y).md", "https://github.com/d/e"]
