@@ -55,11 +55,11 @@ FIXTURES = ROOT / "tests" / "fixtures" / "links"
 OUT = ROOT / "analysis" / "data" / "links_eval.json"
 LABELLED = "labelled.jsonl"
 # The parts tuned on (rules) and trained on (model), and the fresh held-out part scored last.
-TUNING = ("tune", "held", "held2", "held3")
-HELD_OUT = "held4"
+TUNING = ("tune", "held", "held2", "held3", "held4")
+HELD_OUT = "held5"
 # Each part's key in links_eval.json ("held" there is the freshest held-out part, HELD_OUT).
 KEYS = {"tune": "tune", "held": "held_first", "held2": "held2", "held3": "held3",
-        "held4": "held4"}
+        "held4": "held4", "held5": "held5"}
 OLD_SETS = ("official.jsonl", "real.jsonl", "real2.jsonl", "real3.jsonl")
 
 Judge = Callable[[dict[str, Any], list[Link]], list[Link]]

@@ -30,8 +30,11 @@ _OWN = re.compile(r"""\b(?:
         repo|benchmark|demo|tool|package|weights|checkpoints|adapters|system|method|website|
         page|webpage|main\s+project)
   | codes? | source\s+code | implementation | codebase
-  | (?:we\s+)?(?:release|released|releasing|publish|published|share|open-?source[ds]?|
-        open\s+source|open-sourcing)
+  | (?:we\s+)?(?:release|released|releasing|publish|published|share|open[-\s]?sourced|
+        open[-\s]?sourcing)
+  # "open-source" as a verb ("we open-source", "to open source"), not the adjective of "the
+  # open-source projects of [A](URL)" or "an open source version of": others' work too
+  | (?:we|to|will|shall|and)\s+open[-\s]?source[ds]?
   | will\s+be | upon\s+acceptance
   | project\s+(?:page|website|webpage|site) | web\s?page | website | homepage | demo
   | (?:github|gitlab|models?|data|dataset|weights|samples|videos|leaderboard|source|
@@ -53,8 +56,9 @@ _MENTION = re.compile(r"""(?:\b(?:
     (?:we\s+)?(?:use|uses|used|using|utili[sz]e[sd]?|utili[sz]ing|employ\w*|adopt\w*|
         borrow\w*)(?:\s+(?!our\b)[\w-]+){0,3}
   | (?:build|builds|building|built)\s+(?:up)?on | base[ds]?\s+(?:up)?on | basing\s+on
+  | upon(?!\s+(?:acceptance|publication|request))
   | on\s+top\s+of
-  | follow(?:s|ing|ed)?
+  | follow(?:s|ing|ed)?(?!\s+(?:the\s+|this\s+)?\[?(?:link|links|here)\b)  # not "follow the [link]"
   | (?<!available\s)(?<!downloaded\s)(?<!obtained\s)(?<!accessed\s)(?<!retrieved\s)from
   | baselines? | compar\w*(?:\s+(?:with|to|against))? | against
   | (?:re-?)?implementation\s+of(?!\s+our) | (?:code|codebase)\s+of(?!\s+our)

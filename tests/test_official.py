@@ -197,3 +197,24 @@ def test_the_address_of_a_reference_entry_is_a_mention() -> None:
     assert _official(f'[3] A. Author, "A Tool," 2023. [Online]. Available: {URL}') == [False]
     # "available:" without a reference entry keeps its own reading
     assert _official(f"Our code is available: {URL}") == [True]
+
+
+def test_open_source_as_an_adjective_is_not_a_release() -> None:
+    """'we open-source' releases; 'the open-source projects of [A](URL)' names others' work."""
+    text = (f"## Acknowledgment\nOur code is built on the open-source projects of [A]({URL}), "
+            "[B](https://github.com/c/d) and [E](https://github.com/e/f).")
+    assert _official(text) == [False, False, False]
+    assert _official(f"The model is [X]({URL}), an open source version of the original.") == [
+        False]
+    assert _official(f"We open-source our code at {URL}.") == [True]
+    assert _official(f"Code is open-sourced at {URL}.") == [True]
+
+
+def test_upon_names_what_the_code_builds_on() -> None:
+    assert _official(f"Our code is bulit upon [VQGAN]({URL}).") == [False]
+    assert _official(f"Code will be released upon acceptance at {URL}.") == [True]
+
+
+def test_follow_the_link_is_not_following_others_work() -> None:
+    assert _official(f"To see our implementation follow the [link]({URL}).") == [True]
+    assert _official(f"We follow the protocol of {URL}.") == [False]
