@@ -37,6 +37,7 @@ from crawler.transport import (
     deadline_left,
     send,
 )
+from survey.core import stop
 from survey.core.errors import RateLimitError, ServiceError
 
 USER_AGENT = "survey/0.1 (+https://github.com/; research framework survey)"
@@ -333,6 +334,7 @@ class Channel:
 
     def send(self, method: str, url: str, *, max_body: int | None = None,
              **kwargs: Any) -> Answer:
+        stop.check()  # no new request once a stop is asked for
         self.stats.count_request(self.service)
         answer = send(self.session, method, url, endpoint=self.endpoint, limits=self.limits,
                       health=self.health, max_body=max_body, unusable=self.unusable, **kwargs)

@@ -236,10 +236,10 @@ def explain(masked: str, start: int, end: int, repo: str = "") -> Reason:
     after = _after(masked, end)
     if _CREDIT.match(after) and not _FIRST_PERSON.search(around):
         # "- Model: [GLM](URL) by Z.ai.", "[TensorFold](URL) by Ash Hart and contributors"
-        return Reason(False, "by", "credited to someone ('by ...' right after the link)")
+        return Reason(False, "by", "mention: 'by' right after the link credits someone")
     if _cited(masked, start):
         # '... "YOLOv8-Face: Pre-trained ... Models," GitHub repository. Available: URL'
-        return Reason(False, "Available:", "the address of a reference entry")
+        return Reason(False, "Available:", "mention: 'Available:' ends a reference entry")
     marked = [i for i, word in enumerate(words) if _PLACEHOLDER in word]
     if marked:
         found = _nearest(" ".join(words[marked[-1] + 1:]), nearest_last=True)

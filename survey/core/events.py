@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from survey.core import stop
+
 
 class Level(StrEnum):
     DETAIL = "detail"
@@ -35,6 +37,7 @@ class Task:
         self.id = task_id
 
     def advance(self, n: float = 1.0) -> None:
+        stop.check()  # a unit of work is done: the place to honour a stop asked for
         self._sink.on_update(self.id, advance=n)
 
     def update(self, *, total: float | None = None, description: str | None = None,

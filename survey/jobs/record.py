@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawler.http import RequestStats, redact, redact_json
-from survey.core import db
+from survey.core import db, stop
 from survey.core.clock import Clock, stamp
 from survey.core.errors import StoreError
 from survey.core.settings import Settings
@@ -54,6 +54,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
         return
 
     def handler(signum: int, frame: object) -> None:
+        stop.request()  # seen again where work advances, should this raise be swallowed
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, handler)
@@ -61,6 +62,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        stop.clear()
 
 
 @contextmanager
