@@ -123,7 +123,7 @@ def test_labelled_file_is_usable_end_to_end() -> None:
     """Every record carries what the crawl fixture needs, with keys in the documented form."""
     records = [json.loads(line) for line in
                (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert {r["split"] for r in records} == {"tune", "held", "held2", "held3", "held4"}
+    assert {r["split"] for r in records} == {"tune", "held", "held2", "held3", "held4", "held5"}
     assert {r["set"] for r in records} == {"arxiv", "mention"}
     for r in records:
         assert set(r) >= {"id", "set", "split", "origin", "abstract", "comment", "links"}
@@ -193,7 +193,9 @@ def test_fourth_round_records_are_the_held_out_part() -> None:
     records = [json.loads(line) for line in
                (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
     third_round = {"arxiv": 233, "mention": 90}
-    fourth = [r for r in records if int(r["id"].split("-")[1]) > third_round[r["set"]]]
+    fourth_round = {"arxiv": 311, "mention": 154}
+    fourth = [r for r in records
+              if third_round[r["set"]] < int(r["id"].split("-")[1]) <= fourth_round[r["set"]]]
     assert {r["split"] for r in fourth} == {"held4"}
     assert all(r["split"] != "held4" for r in records if r not in fourth)
     assert len(fourth) >= 120 and sum(r["set"] == "mention" for r in fourth) >= 50
@@ -272,3 +274,22 @@ def test_a_markdown_link_with_the_next_sentence_glued_on() -> None:
     assert [lk.url for lk in extract_links(
         "(see https://github.com/a/b/blob/main/x_(y).md) and https://github.com/d/e)x",
         "abstract")] == ["https://github.com/a/b/blob/main/x_(y).md", "https://github.com/d/e"]
+
+
+def test_fifth_round_records_are_the_held_out_part() -> None:
+    """The fifth round (after arxiv-311 and mention-154) is held5 whole, committed before any
+    run on it: at least 140 records, 60 of them README or paper passages, none linking a
+    repository that an earlier round labelled a mention (new libraries, not the same ones)."""
+    records = [json.loads(line) for line in
+               (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
+    fourth_round = {"arxiv": 311, "mention": 154}
+    fifth = [r for r in records if int(r["id"].split("-")[1]) > fourth_round[r["set"]]]
+    assert {r["split"] for r in fifth} == {"held5"}
+    assert all(r["split"] != "held5" for r in records if r not in fifth)
+    assert len(fifth) >= 140 and sum(r["set"] == "mention" for r in fifth) >= 60
+    earlier_mentions = {w["repo"] for r in records if r not in fifth for w in r["links"]
+                        if w["official"] is False}
+    passages = [r for r in fifth if r["set"] == "mention"]
+    assert not {w["repo"] for r in passages for w in r["links"]} & earlier_mentions
+    for r in fifth:
+        assert r["origin"].startswith(("https://", "http://", "id:")), r["id"]
