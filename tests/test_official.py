@@ -218,3 +218,12 @@ def test_upon_names_what_the_code_builds_on() -> None:
 def test_follow_the_link_is_not_following_others_work() -> None:
     assert _official(f"To see our implementation follow the [link]({URL}).") == [True]
     assert _official(f"We follow the protocol of {URL}.") == [False]
+
+
+def test_cues_are_read_the_same_when_lower_case_changes_the_length() -> None:
+    """Cues are matched on the lower-cased sentence; 'İ' lower-cases to two characters, so
+    such a sentence is read with the case-blind patterns instead, to the same verdicts."""
+    assert _official(f"İzmir lab. Our code is at {URL}.") == [True]
+    assert _official(f"İzmir lab: we build on {URL}.") == [False]
+    assert _official(f"İzmir lab: the data are publicly available at {URL}.") == [True]
+    assert _official(f"OUR CODE IS AT {URL}.") == [True]
