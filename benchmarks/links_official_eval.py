@@ -8,9 +8,11 @@ Sets (all in ``tests/fixtures/links/``):
   that link someone else's code. Each record's ``split`` was fixed before the extractor ever ran
   on it. The first round's records are "tune" or "held" (a hash of the text), the second round's
   "tune" or "held2" (a hash too); both held parts were later looked at while tuning, so "tune",
-  "held" and "held2" are now the tuning parts. The third round's records are all "held3",
-  collected and committed before any run on them: the one held-out part, scored last, and its
-  figures are the honest ones. Only the tuning parts' errors are ever listed.
+  "held" and "held2" are now the tuning parts. The third, fourth and fifth rounds' records
+  are all "held3", "held4" and "held5", each collected and committed before any run on it and
+  scored once when it was the freshest; held3 and held4 were tuned on afterwards. "held5" is
+  the one held-out part now, scored last, and its figures are the honest ones. Only the tuning
+  parts' errors are ever listed.
 - ``official.jsonl`` (written, dev/held), ``real.jsonl``, ``real2.jsonl``, ``real3.jsonl``: the
   older sets, kept as regression sets.
 
@@ -24,15 +26,15 @@ Each figure is written with its numerator ``k`` and denominator ``n`` so the rep
 Wilson intervals. The learned judge (``crawler/official.py``, ``OfficialModel``, weights in
 ``crawler/official_model.json``, fitted on the tuning parts by ``--train``) is measured beside
 the rules with 5-fold cross-validation on the tuning parts; the judge with the better accuracy
-there (rules on a tie) is the one the crawl uses (``crawler.links.JUDGE``), chosen before held3
-is scored. In ``analysis/data/links_eval.json`` the key ``held`` holds held3's figures for that
+there (rules on a tie) is the one the crawl uses (``crawler.links.JUDGE``), chosen before held5
+is scored. In ``analysis/data/links_eval.json`` the key ``held`` holds held5's figures for that
 judge; every part is also under its own key ("tune", "held_first" for the split named "held",
-"held2", "held3"), with the rules' and the model's figures beside.
+"held2" to "held5"), with the rules' and the model's figures beside.
 
     .venv/bin/python benchmarks/links_official_eval.py               # tuning parts, older sets
     .venv/bin/python benchmarks/links_official_eval.py --errors      # ... and their errors
     .venv/bin/python benchmarks/links_official_eval.py --train       # refit the model on them
-    .venv/bin/python benchmarks/links_official_eval.py --write DATE  # held3 too; writes JSON
+    .venv/bin/python benchmarks/links_official_eval.py --write DATE  # held5 too; writes JSON
 """
 
 from __future__ import annotations
@@ -225,14 +227,15 @@ def accuracy(counts: Counts) -> float:
 
 def choose(rules_counts: Counts, model_cv: Counts) -> str:
     """The judge with the better official accuracy on the tuning parts (the model under 5-fold
-    cross-validation, the rules as tuned), the rules on a tie: decided before held3 is scored."""
+    cross-validation, the rules as tuned), the rules on a tie: decided before the held-out part
+    is scored."""
     return "model" if accuracy(model_cv) > accuracy(rules_counts) else "rules"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true",
-                        help="list the tuning parts' errors (never held3's)")
+                        help="list the tuning parts' errors (never the held-out part's)")
     parser.add_argument("--train", action="store_true",
                         help="fit the model on the tuning parts and write its weights")
     parser.add_argument("--held", action="store_true",
@@ -279,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def report_payload(labelled: list[dict[str, Any]], results: dict[str, Counts],
                    date: str, chosen: str) -> dict[str, Any]:
-    """What the report reads: ``held`` is the freshest held-out part's figures (held3) for the
+    """What the report reads: ``held`` is the freshest held-out part's figures (held5) for the
     judge in use; every part is also under its own key (``held_first`` is the split named
     "held" in the labelled file), and the rules' and the model's figures are beside."""
     def size(split: str) -> dict[str, int]:
