@@ -372,9 +372,10 @@ def has_hint(text: str) -> bool:
 
 
 def _clean(raw: str) -> str:
-    """Cut at the first unbalanced closing parenthesis (a Markdown link's ``)`` with the next
-    sentence glued on: ``[x](URL).We``), then strip trailing punctuation and unbalanced closing
-    parentheses, in linear time."""
+    """Cut at the first unbalanced closing parenthesis (a trailing ``)`` of a parenthesis
+    around the URL, or a Markdown link's ``)`` with the next sentence glued on:
+    ``[x](URL).We``), then strip trailing punctuation, in linear time. After the cut every
+    ``)`` left is balanced, so none needs stripping."""
     if ")" in raw:
         depth = 0
         for i, ch in enumerate(raw):
@@ -385,18 +386,7 @@ def _clean(raw: str) -> str:
                 if depth < 0:
                     raw = raw[:i]
                     break
-    end = len(raw)
-    balance = raw.count("(") - raw.count(")")
-    while end:
-        ch = raw[end - 1]
-        if ch in _TRAIL:
-            end -= 1
-        elif ch == ")" and balance < 0:
-            balance += 1
-            end -= 1
-        else:
-            break
-    return raw[:end]
+    return raw.rstrip(_TRAIL)
 
 
 def _should_join(raw: str, cont: str, newline: bool) -> bool:
