@@ -119,10 +119,32 @@ def test_is_repository() -> None:
         ("project-page", False), ("github", True), ("org-page", False)]
 
 
+# The last record id of each labelling round, by set: round n holds the ids after round n-1's
+# last and up to its own (the last round has no end yet).
+ROUND_ENDS = ({"arxiv": 55, "mention": 39}, {"arxiv": 172, "mention": 63},
+              {"arxiv": 233, "mention": 90}, {"arxiv": 311, "mention": 154})
+
+
+def _labelled() -> list[dict]:
+    return [json.loads(line) for line in
+            (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def _round(records: list[dict], n: int) -> list[dict]:
+    """The records of labelling round ``n`` (1 for the first), by their ids."""
+    def number(r: dict) -> int:
+        return int(r["id"].split("-")[1])
+
+    low = ROUND_ENDS[n - 2] if n > 1 else None
+    high = ROUND_ENDS[n - 1] if n <= len(ROUND_ENDS) else None
+    return [r for r in records
+            if (low is None or number(r) > low[r["set"]])
+            and (high is None or number(r) <= high[r["set"]])]
+
+
 def test_labelled_file_is_usable_end_to_end() -> None:
     """Every record carries what the crawl fixture needs, with keys in the documented form."""
-    records = [json.loads(line) for line in
-               (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
+    records = _labelled()
     assert {r["split"] for r in records} == {"tune", "held", "held2", "held3", "held4", "held5"}
     assert {r["set"] for r in records} == {"arxiv", "mention"}
     for r in records:
@@ -144,12 +166,8 @@ def test_second_round_records_have_addresses_and_a_hashed_split() -> None:
     """Records added in the second round (ids after the first round's, up to arxiv-172 and
     mention-063) name a real address, and their split is the hash rule fixed before any run:
     held2 when sha256's first byte is even."""
-    records = [json.loads(line) for line in
-               (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
-    first_round = {"arxiv": 55, "mention": 39}
-    second_round = {"arxiv": 172, "mention": 63}
-    second = [r for r in records
-              if first_round[r["set"]] < int(r["id"].split("-")[1]) <= second_round[r["set"]]]
+    records = _labelled()
+    second = _round(records, 2)
     assert len(second) >= 140
     for r in second:
         assert r["origin"].startswith(("https://arxiv.org/abs/", "https://github.com/")), r["id"]
@@ -162,12 +180,8 @@ def test_third_round_records_are_the_held_out_part() -> None:
     run on it: at least 80 records, 25 of them sentences that link others' code. Each names
     where it was read: an arXiv page or a mirror's address, or for a sentence found by the code
     index's exact-string search, that index's file id ("id:..."), as the first round's do."""
-    records = [json.loads(line) for line in
-               (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
-    second_round = {"arxiv": 172, "mention": 63}
-    third_round = {"arxiv": 233, "mention": 90}
-    third = [r for r in records
-             if second_round[r["set"]] < int(r["id"].split("-")[1]) <= third_round[r["set"]]]
+    records = _labelled()
+    third = _round(records, 3)
     assert {r["split"] for r in third} == {"held3"}
     assert all(r["split"] != "held3" for r in records if r not in third)
     assert len(third) >= 80 and sum(r["set"] == "mention" for r in third) >= 25
@@ -190,12 +204,8 @@ def test_fourth_round_records_are_the_held_out_part() -> None:
     run on it: at least 120 records, 50 of them real README or paper passages. arXiv cards are
     named by their page as the mirror gives it (``http://arxiv.org/abs/...``); no paper is in
     the set twice, however its page is written."""
-    records = [json.loads(line) for line in
-               (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
-    third_round = {"arxiv": 233, "mention": 90}
-    fourth_round = {"arxiv": 311, "mention": 154}
-    fourth = [r for r in records
-              if third_round[r["set"]] < int(r["id"].split("-")[1]) <= fourth_round[r["set"]]]
+    records = _labelled()
+    fourth = _round(records, 4)
     assert {r["split"] for r in fourth} == {"held4"}
     assert all(r["split"] != "held4" for r in records if r not in fourth)
     assert len(fourth) >= 120 and sum(r["set"] == "mention" for r in fourth) >= 50
@@ -280,10 +290,8 @@ def test_fifth_round_records_are_the_held_out_part() -> None:
     """The fifth round (after arxiv-311 and mention-154) is held5 whole, committed before any
     run on it: at least 140 records, 60 of them README or paper passages, none linking a
     repository that an earlier round labelled a mention (new libraries, not the same ones)."""
-    records = [json.loads(line) for line in
-               (FIXTURES / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
-    fourth_round = {"arxiv": 311, "mention": 154}
-    fifth = [r for r in records if int(r["id"].split("-")[1]) > fourth_round[r["set"]]]
+    records = _labelled()
+    fifth = _round(records, 5)
     assert {r["split"] for r in fifth} == {"held5"}
     assert all(r["split"] != "held5" for r in records if r not in fifth)
     assert len(fifth) >= 140 and sum(r["set"] == "mention" for r in fifth) >= 60
